@@ -1,0 +1,1 @@
+"""Glyph Lab core: datasets, models, training and inference. Never imports Qt."""

@@ -1,0 +1,1 @@
+"""Command-line sub-commands (no Qt): each module has ``add_arguments`` and ``run``."""

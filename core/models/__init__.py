@@ -1,0 +1,1 @@
+"""The model zoo (logistic regression, MLPs, CNNs) and one preset per lesson experiment."""

@@ -1,0 +1,1 @@
+"""The trainer: compiled steps, live knobs, events, checkpoints and run history."""

@@ -1,0 +1,52 @@
+"""Glyph Lab entry point: the window by default, sub-commands for the command line.
+
+Each sub-command lives in its own module exposing ``add_arguments(parser)`` and ``run(args)``;
+they import TensorFlow lazily so ``--help`` and the window open fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "gui": ("gui.app", "open the window (the default)"),
+    "data": ("core.cli.data_cmd", "build a dataset and print its curation report"),
+    "presets": ("core.cli.presets_cmd", "list the lesson presets with the lesson's figures"),
+    "train": ("core.cli.train_cmd", "train a preset and print the lesson-style log"),
+    "evaluate": ("core.cli.evaluate_cmd", "evaluate a saved model on a dataset's test split"),
+    "predict": ("core.cli.predict_cmd", "classify image files with a saved model"),
+    "baseline": ("core.cli.baseline_cmd", "scikit-learn logistic regression baseline"),
+    "snapshot": ("gui.snapshot", "run the real window offscreen and save a screenshot"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="glyph-lab",
+        description="Watch a neural network learn letters (notMNIST) and digits (MNIST).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen sub-command; returns the process exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["gui", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args._module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
