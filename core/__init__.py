@@ -1,1 +1,6 @@
 """Glyph Lab core: datasets, models, training and inference. Never imports Qt."""
+
+import os
+
+# TensorFlow's C++ start-up chatter (CUDA probing, oneDNN notes) is noise for learners.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

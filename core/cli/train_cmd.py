@@ -1,0 +1,100 @@
+"""`python main.py train`: train a preset from the command line with the lessons' log lines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.cli.common import (
+    TerminalProgress,
+    fail,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    rate,
+    write_json,
+)
+from core.models.presets import PRESETS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the train options."""
+    parser.add_argument("--preset", required=True, choices=list(PRESETS), metavar="NAME",
+                        help="lesson preset (see `presets`)")
+    parser.add_argument("--dataset", metavar="SPEC", help="dataset spec or path "
+                        "(default: the preset's dataset)")
+    parser.add_argument("--steps", type=positive_int("steps"))
+    parser.add_argument("--batch-size", type=positive_int("batch size"))
+    parser.add_argument("--lr", type=positive_float("learning rate"))
+    parser.add_argument("--l2", type=non_negative_float("L2 lambda"))
+    parser.add_argument("--dropout", type=rate("dropout rate"))
+    parser.add_argument("--restrict-batches", type=non_negative_int("restrict-batches"),
+                        help="train on the first N batches only (0 = off)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--log-every", type=positive_int("log interval"), default=500)
+    parser.add_argument("--save", metavar="DIR", help="run folder (default: a new folder in the "
+                        "user data directory)")
+    parser.add_argument("--json", metavar="PATH", help="write settings, final figures and history")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load data, train, print the log; exit 2 with one line on bad input, 1 if the run failed."""
+    from core.data.errors import DataError
+    from core.data.registry import load_dataset
+    from core.models.presets import get_preset
+    from core.training.config import TrainConfig
+
+    preset = get_preset(args.preset)
+    spec = args.dataset or preset.dataset
+    cfg = TrainConfig.from_preset(
+        args.preset, dataset=spec, steps=args.steps, batch_size=args.batch_size,
+        learning_rate=args.lr, l2=args.l2, dropout=args.dropout,
+        restrict_batches=args.restrict_batches, seed=args.seed, eval_every=args.log_every,
+        snapshot_every=max(args.log_every, 500), log_every=args.log_every, run_dir=args.save)
+    bar = TerminalProgress()
+    try:
+        dataset = load_dataset(spec, seed=args.seed, progress=bar)
+        bar.close()
+        cfg.validate(train_size=len(dataset.train_x))
+    except (DataError, ValueError, OSError) as exc:
+        bar.close()
+        return fail(str(exc))
+    if dataset.num_classes != 10:
+        return fail(f"{spec}: expected 10 classes, found {dataset.num_classes}")
+
+    from core.training.events import EvalMetrics, RunFailed, RunFinished, StepMetrics
+    from core.training.trainer import Trainer
+
+    print(f"Training {preset.name} ({preset.title}) on {dataset.provenance.description}: "
+          f"{len(dataset.train_x)} train / {len(dataset.valid_x)} valid / "
+          f"{len(dataset.test_x)} test images, {cfg.steps} steps")
+    trainer = Trainer(cfg, dataset)
+    last_step: StepMetrics | None = None
+    outcome = None
+    for event in trainer.run():
+        if isinstance(event, StepMetrics):
+            last_step = event
+            bar(event.step + 1, cfg.steps, f"step {event.step + 1}/{cfg.steps}")
+        elif isinstance(event, EvalMetrics) and event.split == "valid" and last_step:
+            bar.close()
+            print(f"Minibatch loss at step {event.step}: {last_step.loss:f}")
+            print(f"Minibatch accuracy: {100 * last_step.accuracy:.1f}%")
+            print(f"Validation accuracy: {100 * event.accuracy:.1f}%")
+        elif isinstance(event, RunFinished | RunFailed):
+            outcome = event
+    bar.close()
+    if isinstance(outcome, RunFailed):
+        print(f"error: {outcome.message}", file=sys.stderr)
+        return 1
+    assert isinstance(outcome, RunFinished)
+    print(f"Test accuracy: {100 * outcome.final['test_accuracy']:.1f}%")
+    print(f"{outcome.steps_per_second:.0f} steps/s, {outcome.seconds:.1f} s; "
+          f"saved to {outcome.run_dir}")
+    if args.json:
+        write_json(args.json, {
+            "settings": cfg.to_dict(), "final": outcome.final,
+            "steps_per_second": outcome.steps_per_second, "seconds": outcome.seconds,
+            "run_dir": outcome.run_dir, "history": trainer.evals,
+        })
+    return 0

@@ -1,0 +1,67 @@
+"""Drawn image -> the model's input -> probabilities, for the drawing pad and `predict`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import tensorflow as tf
+
+from core.image_prep import prepare_image
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model thinks of one image."""
+
+    probabilities: np.ndarray  # (classes,) float32, sums to 1
+    seen: np.ndarray  # (28, 28) uint8, 255 = ink: what the model saw
+    predicted: int
+    class_names: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """Name of the predicted class."""
+        return self.class_names[self.predicted]
+
+
+def style_for(class_names: tuple[str, ...]) -> str:
+    """``"digits"`` (MNIST recipe) when the classes are 0..9, else ``"letters"`` (notMNIST)."""
+    return "digits" if all(c.isdigit() for c in class_names) else "letters"
+
+
+class Predictor:
+    """Wraps a model with one compiled single-image function (no retracing, no Keras predict)."""
+
+    def __init__(self, model: keras.Model, class_names: tuple[str, ...]) -> None:
+        self.model = model
+        self.class_names = tuple(class_names)
+        self.style = style_for(self.class_names)
+        self._probs = tf.function(
+            lambda x: tf.nn.softmax(model(x, training=False)),
+            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+
+    def probabilities(self, images28: np.ndarray) -> np.ndarray:
+        """Softmax probabilities for already-prepared uint8 (N, 28, 28) images."""
+        images28 = np.asarray(images28, dtype=np.uint8)
+        out = [self._probs(images28[i:i + 1000]).numpy() for i in range(0, len(images28), 1000)]
+        return np.concatenate(out) if out else np.zeros((0, len(self.class_names)), np.float32)
+
+    def predict(self, image: np.ndarray) -> Prediction:
+        """Classify one grayscale image of any size and either polarity."""
+        seen = prepare_image(np.asarray(image), self.style)
+        probs = self.probabilities(seen[None])[0]
+        return Prediction(probs, seen, int(probs.argmax()), self.class_names)
+
+
+def load_predictor(run_dir: str | Path) -> Predictor:
+    """A predictor over the model saved in ``run_dir``."""
+    from core.training.run_store import load_run
+
+    model, meta = load_run(run_dir)
+    return Predictor(model, tuple(meta["class_names"]))

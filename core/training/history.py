@@ -1,0 +1,47 @@
+"""Run history: per-step minibatch metrics in growable arrays plus evaluation points."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+
+class StepLog:
+    """Append-only per-step metrics (step, loss, accuracy, learning rate) in doubling arrays."""
+
+    COLUMNS = ("step", "minibatch_loss", "minibatch_accuracy", "learning_rate")
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.zeros((capacity, len(self.COLUMNS)), dtype=np.float64)
+        self.n = 0
+
+    def extend(self, steps: np.ndarray, losses: np.ndarray, accs: np.ndarray,
+               lrs: np.ndarray) -> None:
+        """Append a chunk of steps."""
+        k = len(steps)
+        while self.n + k > len(self._data):
+            self._data = np.concatenate([self._data, np.zeros_like(self._data)])
+        self._data[self.n:self.n + k] = np.column_stack([steps, losses, accs, lrs])
+        self.n += k
+
+    @property
+    def array(self) -> np.ndarray:
+        """The rows written so far, shape (n, 4)."""
+        return self._data[:self.n]
+
+
+def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
+    """Write per-step metrics joined with the evaluation points (blank where none) to CSV."""
+    by_step = {e["step"]: e for e in evals}
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*StepLog.COLUMNS, "valid_loss", "valid_accuracy"])
+        for row in steps.array:
+            step = int(row[0])
+            e = by_step.get(step, {})
+            w.writerow([step, f"{row[1]:.6g}", f"{row[2]:.6g}", f"{row[3]:.6g}",
+                        e.get("valid_loss", ""), e.get("valid_accuracy", "")])
+    tmp.replace(path)

@@ -1,0 +1,306 @@
+"""The trainer: one compiled multi-step function, live knobs, and a generator of events.
+
+Learning rate, L2 lambda and dropout rate are variables the compiled step reads, so changing them
+from another thread takes effect at the next step without retracing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from core.data.dataset import Dataset
+from core.models.build import build_model, display_kernel, dropout_layers, weight_kernels
+from core.models.presets import get_preset
+from core.paths import runs_dir
+from core.training.batches import BatchSchedule
+from core.training.config import LIVE_KNOBS, TrainConfig
+from core.training.events import (
+    EvalMetrics,
+    Event,
+    KnobChanged,
+    RunFailed,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepMetrics,
+    WeightSnapshot,
+)
+from core.training.history import StepLog
+from core.weights import choose_hidden_units, weight_display
+
+EVAL_BATCH = 1000
+
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """The preset's optimizer with a variable learning rate."""
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """Counts with rows = true class and columns = predicted class."""
+    return np.bincount(true * num_classes + predicted,
+                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+class Trainer:
+    """Trains one model on one dataset; :meth:`run` yields events. Thread-safe controls."""
+
+    def __init__(self, config: TrainConfig, dataset: Dataset) -> None:
+        config.validate(train_size=len(dataset.train_x))
+        self.config = config
+        self.dataset = dataset
+        self.preset = get_preset(config.preset)
+        keras.utils.set_random_seed(config.seed)
+        self.model = build_model(self.preset.model, dataset.num_classes, config.dropout,
+                                 seed=config.seed)
+        self.optimizer = make_optimizer(self.preset.optimizer, config.learning_rate)
+        self.optimizer.build(self.model.trainable_variables)
+        self._kernels = weight_kernels(self.model)
+        self._dropouts = dropout_layers(self.model)
+        self._display_kind, self._display_var = display_kernel(self.model)
+        self._units = (choose_hidden_units(int(self._display_var.shape[-1]), 225, config.seed)
+                       if self._display_kind == "hidden" else None)
+
+        self.learning_rate = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
+        self.l2 = tf.Variable(config.l2, dtype=tf.float32, trainable=False)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self._decay_rate = tf.constant(self.preset.decay_rate, tf.float32)
+        self._decay_steps = tf.constant(max(self.preset.decay_steps, 1), tf.int64)
+        self._has_decay = self.preset.decay_steps > 0 and self.preset.decay_rate != 1.0
+
+        self._train_x = tf.constant(dataset.train_x)
+        self._train_y = tf.constant(dataset.train_y.astype(np.int32))
+        self.schedule = BatchSchedule(len(dataset.train_x), config.batch_size,
+                                      config.restrict_batches, config.seed)
+        self.trace_count = 0
+        self._train_chunk = tf.function(
+            self._train_chunk_py, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        self._logits = tf.function(
+            lambda x: self.model(x, training=False),
+            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+
+        self._lock = threading.Lock()
+        self._knob_events: list[KnobChanged] = []
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.steps_log = StepLog()
+        self.evals: list[dict] = []
+        self.run_dir: Path | None = None
+        self.last_test: EvalMetrics | None = None
+
+    # -- controls (any thread) ------------------------------------------------------------------
+    def knob(self, name: str) -> float:
+        """Current value of live knob ``name``."""
+        if name == "learning_rate":
+            return float(self.learning_rate.numpy())
+        if name == "l2":
+            return float(self.l2.numpy())
+        if name == "dropout":
+            return float(self._dropouts[0].rate.numpy()) if self._dropouts else 0.0
+        raise KeyError(f"unknown knob {name!r}; live knobs are {LIVE_KNOBS}")
+
+    def set_knob(self, name: str, value: float) -> None:
+        """Change a live knob; it takes effect at the next training step (no retracing)."""
+        value = float(value)
+        probe = TrainConfig(**{**self.config.to_dict(), name: value})
+        probe.validate()
+        with self._lock:
+            old = self.knob(name)
+            if old == value:
+                return
+            if name == "learning_rate":
+                self.learning_rate.assign(value)
+            elif name == "l2":
+                self.l2.assign(value)
+            else:
+                for layer in self._dropouts:
+                    layer.rate.assign(value)
+            setattr(self.config, name, value)
+            self._knob_events.append(KnobChanged(int(self.step.numpy()), name, old, value))
+
+    def pause(self) -> None:
+        """Pause after the current chunk of steps."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        """Resume a paused run."""
+        self._running.set()
+
+    def stop(self) -> None:
+        """Stop the run after the current chunk of steps (also wakes a paused run)."""
+        self._stop.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        """True while paused."""
+        return not self._running.is_set()
+
+    # -- compiled maths ---------------------------------------------------------------------------
+    def _effective_lr(self) -> tf.Tensor:
+        if not self._has_decay:
+            return self.learning_rate.value()
+        exponent = tf.cast(self.step // self._decay_steps, tf.float32)
+        return self.learning_rate * tf.pow(self._decay_rate, exponent)
+
+    def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        self.trace_count += 1  # Python side effect: runs only when tracing
+        k = tf.shape(idx)[0]
+        losses = tf.TensorArray(tf.float32, size=k)
+        accs = tf.TensorArray(tf.float32, size=k)
+        lrs = tf.TensorArray(tf.float32, size=k)
+        variables = self.model.trainable_variables
+        for i in tf.range(k):
+            x = tf.gather(self._train_x, idx[i])
+            y = tf.gather(self._train_y, idx[i])
+            lr = self._effective_lr()
+            self.optimizer.learning_rate.assign(lr)
+            with tf.GradientTape() as tape:
+                logits = self.model(x, training=True)
+                loss = tf.reduce_mean(
+                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+                if self._kernels:
+                    loss += self.l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply(grads, variables)
+            acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), y),
+                                         tf.float32))
+            losses = losses.write(i, loss)
+            accs = accs.write(i, acc)
+            lrs = lrs.write(i, lr)
+            self.step.assign_add(1)
+        return losses.stack(), accs.stack(), lrs.stack()
+
+    def logits(self, images: np.ndarray) -> np.ndarray:
+        """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
+        out = [self._logits(images[i:i + EVAL_BATCH]).numpy()
+               for i in range(0, len(images), EVAL_BATCH)]
+        return np.concatenate(out) if out else np.zeros((0, self.dataset.num_classes), np.float32)
+
+    def evaluate(self, split: str) -> EvalMetrics:
+        """Loss, accuracy and confusion matrix on a whole split (never with dropout)."""
+        x, y = self.dataset.split(split)
+        logits = self.logits(x)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = float(-log_probs[np.arange(len(y)), y].mean()) if len(y) else float("nan")
+        predicted = logits.argmax(axis=1)
+        acc = float((predicted == y).mean()) if len(y) else float("nan")
+        return EvalMetrics(int(self.step.numpy()) - 1, split, loss, acc,
+                           confusion_matrix(y, predicted, self.dataset.num_classes))
+
+    def snapshot(self) -> WeightSnapshot:
+        """The display-ready weight mosaic of the first weight layer."""
+        mosaic, tile, grid, limit = weight_display(self._display_kind, self._display_var.numpy(),
+                                                   self._units)
+        labels = self.dataset.class_names if self._display_kind == "output" else ()
+        return WeightSnapshot(int(self.step.numpy()), self._display_kind, mosaic, tile, grid,
+                              limit, labels)
+
+    def predictor(self):
+        """A :class:`core.inference.Predictor` over this trainer's live model."""
+        from core.inference import Predictor
+
+        return Predictor(self.model, self.dataset.class_names)
+
+    # -- the run ----------------------------------------------------------------------------------
+    def run(self) -> Iterator[Event]:
+        """Train, yielding events; ends with RunFinished or RunFailed (never raises)."""
+        cfg = self.config
+        start = time.perf_counter()
+        step = 0
+        try:
+            yield RunStarted(cfg.steps, cfg.to_dict(), self.dataset.class_names,
+                             self.dataset.provenance.description, None)
+            yield self.snapshot()
+            window: list[tuple[float, int]] = [(start, 0)]
+            while step < cfg.steps and not self._stop.is_set():
+                if not self._running.is_set():
+                    yield RunPaused(step, True)
+                    while not self._running.wait(0.05):
+                        pass
+                    if self._stop.is_set():
+                        break
+                    yield RunPaused(step, False)
+                yield from self._drain_knobs()
+                k = min(cfg.steps_per_call, cfg.steps - step,
+                        _until_next(step, cfg.eval_every), _until_next(step, cfg.snapshot_every))
+                losses, accs, lrs = (t.numpy() for t in self._train_chunk(self.schedule.next(k)))
+                steps = np.arange(step, step + k)
+                bad = ~np.isfinite(losses)
+                if bad.any():
+                    at = int(steps[np.argmax(bad)])
+                    yield RunFailed(at, f"diverged at step {at}: the loss became "
+                                        f"{losses[bad][0]} (try a smaller learning rate)",
+                                    diverged=True)
+                    return
+                self.steps_log.extend(steps, losses, accs, lrs)
+                step += k
+                now = time.perf_counter()
+                window = [*window[-20:], (now, step)]
+                rate = (step - window[0][1]) / max(now - window[0][0], 1e-9)
+                yield StepMetrics(step - 1, float(losses[-1]), float(accs[-1]), float(lrs[-1]),
+                                  rate, rate * cfg.batch_size, now - start)
+                last = step - 1  # 0-based index of the step just done, as the lessons count
+                if last % cfg.snapshot_every == 0 or step == cfg.steps:
+                    yield self.snapshot()
+                if last % cfg.eval_every == 0 or step == cfg.steps:
+                    ev = self.evaluate("valid")
+                    self.evals.append({"step": last, "valid_loss": ev.loss,
+                                       "valid_accuracy": ev.accuracy,
+                                       "minibatch_loss": float(losses[-1]),
+                                       "minibatch_accuracy": float(accs[-1])})
+                    yield EvalMetrics(last, "valid", ev.loss, ev.accuracy, ev.confusion)
+            yield from self._drain_knobs()
+            test = self.evaluate("test")
+            self.last_test = test
+            yield test
+            seconds = time.perf_counter() - start
+            final = self.final_metrics(test)
+            if cfg.save:
+                from core.training.run_store import save_run
+
+                self.run_dir = save_run(self, final, seconds, cfg.run_dir or _new_run_dir(cfg))
+            yield RunFinished(step, self._stop.is_set() and step < cfg.steps, test, seconds,
+                              step / max(seconds, 1e-9),
+                              str(self.run_dir) if self.run_dir else None, final)
+        except Exception as exc:  # the window must never die because the worker failed
+            yield RunFailed(step, f"{type(exc).__name__}: {exc}",
+                            details=traceback.format_exc())
+
+    def _drain_knobs(self) -> Iterator[KnobChanged]:
+        with self._lock:
+            events, self._knob_events = self._knob_events, []
+        yield from events
+
+    def final_metrics(self, test: EvalMetrics | None) -> dict:
+        """The lesson's final figures as fractions 0..1."""
+        last = self.steps_log.array[-1] if self.steps_log.n else [0, np.nan, np.nan, 0]
+        valid = self.evals[-1]["valid_accuracy"] if self.evals else float("nan")
+        return {"minibatch_loss": float(last[1]), "minibatch_accuracy": float(last[2]),
+                "valid_accuracy": float(valid),
+                "test_accuracy": float(test.accuracy) if test else float("nan")}
+
+
+def _until_next(step: int, every: int) -> int:
+    """Steps to run, starting at 0-based index ``step``, to end on an index divisible by every."""
+    return (every - step % every) % every + 1
+
+
+def _new_run_dir(cfg: TrainConfig) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return str(runs_dir() / f"{stamp}-{cfg.preset}")
