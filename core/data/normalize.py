@@ -12,7 +12,7 @@ PIXEL_OFFSET = 128.0
 PIXEL_SCALE = 255.0
 
 
-def normalize_float(x):  # noqa: ANN001, ANN201 - works on numpy arrays and tensors alike
+def normalize_float(x):
     """Map float pixel values 0..255 to roughly -0.5..0.5 (numpy array or TensorFlow tensor)."""
     return (x - PIXEL_OFFSET) / PIXEL_SCALE
 
