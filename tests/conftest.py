@@ -22,7 +22,7 @@ def _user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(base / "runs"))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The ../shared/data folder with real notMNIST and MNIST samples; skips when absent."""
     if not SHARED_DATA.is_dir():
