@@ -29,6 +29,9 @@ def format_confusion(matrix: np.ndarray, class_names: tuple[str, ...]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; exit 2 with one line on a bad model or dataset."""
     from core.data.errors import DataError
+    from core.tf_import import import_tensorflow
+
+    import_tensorflow()
     from core.data.registry import load_dataset
     from core.inference import load_predictor
     from core.training.trainer import confusion_matrix

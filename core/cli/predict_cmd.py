@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the predicted class and the probabilities per file."""
     from core.data.errors import DataError
+    from core.tf_import import import_tensorflow
+
+    import_tensorflow()
     from core.image_prep import load_image_file
     from core.inference import load_predictor
 

@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load data, train, print the log; exit 2 with one line on bad input, 1 if the run failed."""
     from core.data.errors import DataError
+    from core.tf_import import import_tensorflow
+
+    import_tensorflow()
     from core.data.registry import load_dataset
     from core.models.presets import get_preset
     from core.training.config import TrainConfig
