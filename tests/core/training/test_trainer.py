@@ -1,0 +1,178 @@
+"""The trainer's mechanics: events, live knobs without retracing, restriction, controls, faults."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from core.training.config import TrainConfig
+from core.training.events import (
+    EvalMetrics,
+    KnobChanged,
+    RunFailed,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepMetrics,
+    WeightSnapshot,
+)
+from core.training.trainer import Trainer
+
+
+def small_config(preset: str = "logreg-sgd", **kw: object) -> TrainConfig:
+    base = {"steps": 40, "batch_size": 32, "eval_every": 10, "snapshot_every": 10,
+            "steps_per_call": 5, "save": False}
+    base.update(kw)
+    return TrainConfig.from_preset(preset, **base)
+
+
+def test_run_yields_the_expected_events(tiny_letters):
+    trainer = Trainer(small_config(), tiny_letters)
+    events = list(trainer.run())
+    assert isinstance(events[0], RunStarted)
+    assert isinstance(events[-1], RunFinished)
+    steps = [e for e in events if isinstance(e, StepMetrics)]
+    assert steps[-1].step == 39
+    assert all(np.isfinite(e.loss) and 0 <= e.accuracy <= 1 for e in steps)
+    valid = [e for e in events if isinstance(e, EvalMetrics) and e.split == "valid"]
+    assert [e.step for e in valid] == [0, 10, 20, 30, 39]
+    assert valid[-1].confusion.sum() == len(tiny_letters.valid_y)
+    test = [e for e in events if isinstance(e, EvalMetrics) and e.split == "test"]
+    assert len(test) == 1 and test[0].confusion.sum() == len(tiny_letters.test_y)
+    snaps = [e for e in events if isinstance(e, WeightSnapshot)]
+    assert snaps and snaps[-1].labels == tiny_letters.class_names
+    assert snaps[-1].kind == "output" and snaps[-1].mosaic.ndim == 2
+    finished = events[-1]
+    assert not finished.stopped
+    assert finished.final["test_accuracy"] == pytest.approx(test[0].accuracy)
+
+
+def test_knobs_change_mid_run_without_retracing(tiny_letters):
+    trainer = Trainer(small_config("nn1024-l2", steps=60, dropout=0.0), tiny_letters)
+    seen = []
+    for event in trainer.run():
+        if isinstance(event, StepMetrics) and event.step == 20:
+            trainer.set_knob("l2", 0.05)
+            trainer.set_knob("dropout", 0.5)
+            trainer.set_knob("learning_rate", 0.1)
+        if isinstance(event, KnobChanged):
+            seen.append((event.name, event.old, event.new, event.step))
+        if isinstance(event, StepMetrics) and event.step > 20:
+            assert event.learning_rate == pytest.approx(0.1)
+    assert trainer.trace_count == 1
+    assert seen, "the knobs were never changed"
+    assert ("l2", 0.005, 0.05, 21) in [(n, pytest.approx(o), pytest.approx(v), s)
+                                      for n, o, v, s in seen]
+    assert {name for name, *_ in seen} == {"l2", "dropout", "learning_rate"}
+    assert trainer.knob("l2") == pytest.approx(0.05)
+    assert trainer.knob("dropout") == pytest.approx(0.5)
+    assert all(float(layer.rate.numpy()) == pytest.approx(0.5) for layer in trainer._dropouts)
+
+
+def test_knob_values_are_checked(tiny_letters):
+    trainer = Trainer(small_config(), tiny_letters)
+    with pytest.raises(ValueError, match="L2"):
+        trainer.set_knob("l2", -1)
+    with pytest.raises(ValueError, match="dropout"):
+        trainer.set_knob("dropout", 1.0)
+
+
+def test_restricted_mode_cycles_over_n_batches(tiny_letters):
+    trainer = Trainer(small_config("overfit", steps=100, batch_size=16, restrict_batches=2),
+                      tiny_letters)
+    assert trainer.schedule.distinct_images == 32
+    seen = set()
+    for _ in range(10):
+        seen.update(trainer.schedule.next(3).ravel().tolist())
+    assert len(seen) == 32
+    events = list(trainer.run())
+    steps = [e for e in events if isinstance(e, StepMetrics)]
+    assert steps[-1].accuracy == 1.0  # 32 images memorised
+
+
+def test_bad_settings_are_refused(tiny_letters):
+    with pytest.raises(ValueError, match="larger than the training set"):
+        Trainer(small_config(batch_size=10_000), tiny_letters)
+    with pytest.raises(ValueError, match="restricting"):
+        Trainer(small_config(restrict_batches=100), tiny_letters)
+    with pytest.raises(ValueError, match="steps"):
+        Trainer(small_config(steps=0), tiny_letters)
+
+
+def test_pause_resume_stop_from_another_thread(tiny_letters):
+    trainer = Trainer(small_config(steps=100_000), tiny_letters)
+    events = []
+
+    def consume():
+        events.extend(trainer.run())
+
+    worker = threading.Thread(target=consume)
+    worker.start()
+    trainer.pause()
+    # wait until the run reports it is paused
+    for _ in range(200):
+        if any(isinstance(e, RunPaused) and e.paused for e in events):
+            break
+        threading.Event().wait(0.05)
+    assert trainer.paused
+    n = len([e for e in events if isinstance(e, StepMetrics)])
+    threading.Event().wait(0.3)
+    assert len([e for e in events if isinstance(e, StepMetrics)]) == n
+    trainer.resume()
+    threading.Event().wait(0.3)
+    trainer.stop()
+    worker.join(20)
+    assert not worker.is_alive()
+    assert any(isinstance(e, RunPaused) and not e.paused for e in events)
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.stopped
+    assert finished.step < 100_000
+
+
+def test_divergence_stops_the_run(tiny_letters):
+    trainer = Trainer(small_config("nn1024", learning_rate=1e6, steps=200), tiny_letters)
+    events = list(trainer.run())
+    failed = events[-1]
+    assert isinstance(failed, RunFailed) and failed.diverged
+    assert f"diverged at step {failed.step}" in failed.message
+
+
+def test_same_seed_same_curve(tiny_letters):
+    def curve(seed):
+        t = Trainer(small_config("nn1024-l2", steps=20, dropout=0.3, seed=seed), tiny_letters)
+        return [e.loss for e in t.run() if isinstance(e, StepMetrics)]
+
+    a, b, c = curve(3), curve(3), curve(4)
+    np.testing.assert_allclose(a, b, rtol=1e-5)
+    assert not np.allclose(a, c)
+
+
+def test_exception_becomes_run_failed(tiny_letters, monkeypatch):
+    trainer = Trainer(small_config(), tiny_letters)
+
+    def boom(split):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(trainer, "evaluate", boom)
+    events = list(trainer.run())
+    assert isinstance(events[-1], RunFailed)
+    assert "disk on fire" in events[-1].message and not events[-1].diverged
+    assert "Traceback" in events[-1].details
+
+
+def test_save_and_load_give_the_same_predictions(tiny_letters, tmp_path):
+    from core.inference import load_predictor
+
+    cfg = small_config("cnn-pool", steps=20, batch_size=16, save=True, run_dir=str(tmp_path / "r"))
+    trainer = Trainer(cfg, tiny_letters)
+    finished = list(trainer.run())[-1]
+    assert finished.run_dir == str(tmp_path / "r")
+    for name in ("model.keras", "settings.json", "metrics.json", "history.csv"):
+        assert (tmp_path / "r" / name).is_file()
+    live = trainer.predictor().probabilities(tiny_letters.test_x[:50])
+    loaded = load_predictor(tmp_path / "r").probabilities(tiny_letters.test_x[:50])
+    np.testing.assert_allclose(live, loaded, atol=1e-5)
+    lines = (tmp_path / "r" / "history.csv").read_text().splitlines()
+    assert len(lines) == 21 and lines[0].startswith("step,minibatch_loss")
