@@ -52,9 +52,13 @@ class Predictor:
         out = [self._probs(images28[i:i + 1000]).numpy() for i in range(0, len(images28), 1000)]
         return np.concatenate(out) if out else np.zeros((0, len(self.class_names)), np.float32)
 
-    def predict(self, image: np.ndarray) -> Prediction:
-        """Classify one grayscale image of any size and either polarity."""
-        seen = prepare_image(np.asarray(image), self.style)
+    def predict(self, image: np.ndarray, polarity: str | None = None) -> Prediction:
+        """Classify one grayscale image of any size.
+
+        ``polarity`` is ``"dark-on-light"`` (a drawing pad, ink on paper) or ``"light-on-dark"``
+        when the caller knows it; ``None`` detects it from the image.
+        """
+        seen = prepare_image(np.asarray(image), self.style, polarity=polarity)
         probs = self.probabilities(seen[None])[0]
         return Prediction(probs, seen, int(probs.argmax()), self.class_names)
 
