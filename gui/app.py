@@ -1,0 +1,57 @@
+"""``glyph-lab`` (no sub-command): open the window.
+
+Qt is imported inside the functions so that ``main.py --help`` and the command-line tools start
+without loading it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the window command."""
+    parser.add_argument("--dataset", help="dataset spec or file to open (default: the last one)")
+    parser.add_argument("--preset", help="model preset to select (default: the last one)")
+
+
+def create_app(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once), with Glyph Lab's names, style sheet and fonts."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui import style
+    from gui.settings import APPLICATION, ORGANISATION
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setStyle("Fusion")
+    font = app.font()
+    font.setPointSizeF(max(font.pointSizeF(), 10.0))
+    app.setFont(font)
+    app.setStyleSheet(style.style_sheet())
+    app.setWindowIcon(style.icon("app"))
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window and run the event loop; returns the exit status."""
+    app = create_app()
+    from gui.main_window import MainWindow
+
+    window = MainWindow(load_on_start=False)
+    if getattr(args, "preset", None):
+        window.controls.select_preset(args.preset)
+    if getattr(args, "dataset", None):
+        window.controls.set_dataset_spec(args.dataset)
+    window.show()
+    window.import_tensorflow()
+    window.load_dataset(window.controls.dataset_spec())
+    return int(app.exec())

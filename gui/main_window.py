@@ -1,0 +1,773 @@
+"""The main window: assembles the panels, owns the training worker, and wires events to views.
+
+Data flows one way: controls -> knobs -> trainer (on a worker thread) -> events -> buffers ->
+one throttled repaint (at most 30 per second). TensorFlow is imported on a worker thread when the
+window opens; nothing here imports it at module level.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import qthrottled
+
+from core.data.dataset import Dataset
+from core.training.events import (
+    EvalMetrics,
+    KnobChanged,
+    RunFailed,
+    RunFinished,
+    RunPaused,
+    RunStarted,
+    StepMetrics,
+    WeightSnapshot,
+)
+from gui import style
+from gui.help_text import PANEL_HELP, help_html
+from gui.panels.confusion import ConfusionPanel
+from gui.panels.controls import ControlsPanel
+from gui.panels.curves import CurvesPanel, marker_text
+from gui.panels.draw_pad import DrawPad
+from gui.panels.log_panel import LogPanel
+from gui.panels.misclassified import MisclassifiedPanel
+from gui.panels.samples import SamplesPanel
+from gui.panels.weights import WeightsPanel
+from gui.settings import AppSettings
+from gui.status import Banner, ErrorDialog, StatusFields
+from gui.worker import GeneratorWorker, TaskWorker
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+PAINT_INTERVAL_MS = 33  # at most ~30 repaints per second
+TF_MODULES = ("core.training.trainer", "core.inference")
+Loader = Callable[..., Dataset]
+ErrorSink = Callable[[str, str, str], None]
+ProgressFn = Callable[[int, int, str], None]
+
+
+def default_loader(spec: str, *, download: bool = False,
+                   progress: ProgressFn | None = None) -> Dataset:
+    """Load ``spec`` with :func:`core.data.registry.load_dataset` (cached after the first time)."""
+    from core.data.registry import load_dataset
+
+    return load_dataset(spec, download=download, progress=progress)
+
+
+def default_trainer_factory(config: Any, dataset: Dataset) -> Any:
+    """Build a :class:`core.training.trainer.Trainer` (call it on a worker thread)."""
+    from core.training.trainer import Trainer
+
+    return Trainer(config, dataset)
+
+
+def run_cadence(steps: int) -> dict[str, int]:
+    """Evaluation and snapshot intervals giving smooth curves for a run of ``steps`` steps."""
+    return {"eval_every": int(np.clip(steps // 40, 5, 100)),
+            "snapshot_every": int(np.clip(steps // 100, 5, 50)),
+            "steps_per_call": int(np.clip(steps // 200, 1, 10))}
+
+
+@dataclass(frozen=True)
+class TrainerReady:
+    """First item of the worker's stream: the trainer, built on the worker thread."""
+
+    trainer: Any
+
+
+def lesson_lines(step: int, loss: float, accuracy: float, valid: float) -> list[str]:
+    """The notebook's three log lines for an evaluation point."""
+    return [f"Minibatch loss at step {step}: {loss:.6f}",
+            f"Minibatch accuracy: {100 * accuracy:.1f}%",
+            f"Validation accuracy: {100 * valid:.1f}%"]
+
+
+class MainWindow(QMainWindow):
+    """Glyph Lab's window.
+
+    Parameters
+    ----------
+    loader:
+        ``loader(spec, download=bool, progress=fn) -> Dataset``; called on a worker thread.
+        Defaults to :func:`default_loader`; tests inject a tiny dataset.
+    settings:
+        Persistent settings; tests pass one stored in a temporary file.
+    error_sink:
+        ``error_sink(title, message, details)`` shows an error; by default a non-modal
+        :class:`~gui.status.ErrorDialog`.
+    trainer_factory:
+        ``factory(config, dataset) -> Trainer``; called on the worker thread.
+    load_on_start:
+        Load the last dataset (and import TensorFlow) as soon as the window exists.
+    """
+
+    def __init__(self, *, loader: Loader | None = None, settings: AppSettings | None = None,
+                 error_sink: ErrorSink | None = None,
+                 trainer_factory: Callable[[Any, Dataset], Any] | None = None,
+                 load_on_start: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("Glyph Lab")
+        self.setWindowIcon(style.icon("app"))
+        self.loader = loader or default_loader
+        self.settings = settings or AppSettings()
+        self.error_sink = error_sink or self._show_error_dialog
+        self.trainer_factory = trainer_factory or default_trainer_factory
+        self.run_overrides: dict[str, Any] = {}
+        self.dataset: Dataset | None = None
+        self.trainer: Any = None
+        self.worker: GeneratorWorker | None = None
+        self.tasks: list[TaskWorker] = []
+        self.predictor: Any = None
+        self.last_finished: RunFinished | None = None
+        self.last_failed: RunFailed | None = None
+        self.errors: list[tuple[str, str, str]] = []
+        self.tf_ready = False
+        self._start_pending = False
+        self._total_steps = 0
+        self._last_step: StepMetrics | None = None
+        self._pending_knobs: dict[str, float] = {}
+        self._load_token = 0
+        self._frames: deque[float] = deque(maxlen=60)
+        self._closing = False
+        self._active = False
+        self.run_paused = False
+        self._status_dirty = False
+
+        self._build_panels()
+        self._build_docks()
+        self._build_menus()
+        self.statusBar().setSizeGripEnabled(True)
+        self.status = StatusFields(self.statusBar())
+        self._request_paint = qthrottled(self._paint, timeout=PAINT_INTERVAL_MS, parent=self)
+        self._restore_settings()
+        self._set_running(False)
+        if load_on_start:
+            self.import_tensorflow()
+            self.load_dataset(self.controls.dataset_spec())
+
+    # == construction ============================================================================
+    def _build_panels(self) -> None:
+        self.controls = ControlsPanel()
+        self.curves = CurvesPanel()
+        self.weights = WeightsPanel()
+        self.draw_pad = DrawPad()
+        self.samples = SamplesPanel()
+        self.confusion = ConfusionPanel()
+        self.misclassified = MisclassifiedPanel()
+        self.log = LogPanel()
+        self.banner = Banner()
+
+        c = self.controls
+        c.start_requested.connect(self.start_training)
+        c.pause_requested.connect(self.toggle_pause)
+        c.stop_requested.connect(self.stop_training)
+        c.reset_requested.connect(self.reset)
+        c.knob_changed.connect(self.set_knob)
+        c.dataset_selected.connect(lambda spec, dl: self.load_dataset(spec, download=dl))
+        c.open_file_requested.connect(self.open_dataset_file)
+        c.restrict.toggled.connect(self.curves.set_restricted)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.curves, style.icon("curves"), "Curves")
+        self.tabs.addTab(self.samples, "Samples")
+        self.tabs.addTab(self.confusion, "Confusion")
+        self.tabs.addTab(self.misclassified, "Misclassified")
+        self.tabs.addTab(self.log, "Log")
+        for i, key in enumerate(("curves", "samples", "confusion", "misclassified", "log")):
+            self.tabs.setTabToolTip(i, PANEL_HELP[key][1])
+        centre = QWidget()
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(centre)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str
+              ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + 16)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.controls_dock = self._dock("Controls", scroll, left, "controlsDock")
+        self.weights_dock = self._dock("Weights", self.weights, right, "weightsDock")
+        self.draw_dock = self._dock("Draw a character", self.draw_pad, right, "drawDock")
+        self.splitDockWidget(self.weights_dock, self.draw_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.weights_dock, self.draw_dock], [45, 55], Qt.Orientation.Vertical)
+        self.resizeDocks([self.controls_dock, self.weights_dock], [300, 380],
+                         Qt.Orientation.Horizontal)
+        self.weights_dock.setToolTip(PANEL_HELP["weights"][1])
+        self.draw_dock.setToolTip(PANEL_HELP["draw"][1])
+
+    def _action(self, text: str, slot: Callable[[], object], shortcuts: tuple[str, ...] = (),
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action("&Open dataset…", self.open_dataset_file, ("Ctrl+O",))
+        self.load_model_action = self._action("&Load model…", self.load_model_dialog,
+                                              ("Ctrl+L",), "Load a saved model for the draw pad")
+        self.save_model_action = self._action("&Save model…", self.save_model_dialog,
+                                              ("Ctrl+S",), "Save the trained model to a folder")
+        self.export_png_action = self._action("Export curves as &PNG…",
+                                              lambda: self.export_curves_dialog("png"))
+        self.export_csv_action = self._action("Export curves as &CSV…",
+                                              lambda: self.export_curves_dialog("csv"))
+        quit_action = self._action("&Quit", self.close, ("Ctrl+Q",))
+        for a in (self.open_action, self.load_model_action, self.save_model_action, None,
+                  self.export_png_action, self.export_csv_action, None, quit_action):
+            if a is None:
+                file_menu.addSeparator()
+            else:
+                file_menu.addAction(a)
+
+        run_menu = bar.addMenu("&Run")
+        self.start_action = self._action("Start / Pause", self.start_or_pause, ("Space",),
+                                         "Start training, or pause / resume it")
+        self.stop_action = self._action("Stop", self.stop_training, ("Esc", "Ctrl+."),
+                                        "Stop training")
+        self.reset_action = self._action("Reset", self.reset, ("Ctrl+R",),
+                                         "Clear the curves and restore the preset's values")
+        for a in (self.start_action, self.stop_action, self.reset_action):
+            run_menu.addAction(a)
+
+        view_menu = bar.addMenu("&View")
+        for dock in (self.controls_dock, self.weights_dock, self.draw_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("What am I looking at?", self.show_help, ("F1",)))
+        for key, (title, text) in PANEL_HELP.items():
+            help_menu.addAction(self._action(
+                title, lambda t=title, x=text: self._message(t, x)))
+            del key
+
+    # == settings ================================================================================
+    def _restore_settings(self) -> None:
+        s = self.settings
+        self.controls.set_dataset_spec(s.dataset)
+        with contextlib.suppress(KeyError):
+            self.controls.select_preset(s.preset)
+        self.controls.set_values(s.knobs)
+        self._layout_restored = s.restore_window(self)
+        if not self._layout_restored:
+            self.resize(1366, 820)
+
+    def save_settings(self) -> None:
+        """Remember geometry, dataset, preset and knob values."""
+        values = self.controls.values()
+        self.settings.dataset = values.pop("dataset")
+        self.settings.preset = values.pop("preset")
+        self.settings.knobs = values
+        self.settings.save_window(self)
+        self.settings.sync()
+
+    # == background tasks ========================================================================
+    def _task(self, fn: Callable[[ProgressFn], Any], on_result: Callable[[Any], None],
+              on_error: Callable[[str, str], None] | None = None,
+              on_progress: Callable[[int, int, str], None] | None = None) -> TaskWorker:
+        task = TaskWorker(fn)
+        task.result.connect(on_result)
+        task.failed.connect(on_error or (lambda m, d: self.report_error("Error", m, d)))
+        if on_progress is not None:
+            task.progress.connect(on_progress)
+        task.finished.connect(self._prune_tasks)
+        self.tasks.append(task)
+        task.start_work()
+        return task
+
+    def _prune_tasks(self) -> None:
+        self.tasks = [t for t in self.tasks if not t.isFinished()]
+
+    def import_tensorflow(self) -> None:
+        """Import TensorFlow (and the trainer) on a worker thread."""
+        if self.tf_ready:
+            return
+        self.status.set_busy("Loading TensorFlow…")
+
+        def work(_progress: ProgressFn) -> bool:
+            for name in TF_MODULES:
+                importlib.import_module(name)
+            return True
+
+        def failed(message: str, details: str) -> None:
+            self.status.set_busy(None)
+            self.report_error("TensorFlow could not be loaded", message, details)
+
+        self._task(work, self._tf_loaded, failed)
+
+    def _tf_loaded(self, _ok: object) -> None:
+        self.tf_ready = True
+        self.status.set_busy(None)
+        self.statusBar().showMessage("TensorFlow ready", 3000)
+        if self._start_pending:
+            self._start_pending = False
+            self.start_training()
+
+    def load_dataset(self, spec: str, *, download: bool = False) -> None:
+        """Load dataset ``spec`` on a worker thread, showing progress in the controls."""
+        if self.running or not spec:
+            return
+        self._load_token += 1
+        token = self._load_token
+        self.controls.set_dataset_spec(spec)
+        self.controls.set_data_status(f"Loading {spec}…", ready=False)
+        self.controls.set_loading(f"Loading {spec}…")
+        loader = self.loader
+
+        def work(progress: ProgressFn) -> Dataset:
+            return loader(spec, download=download, progress=progress)
+
+        def progress(done: int, total: int, message: str) -> None:
+            if token == self._load_token:
+                self.controls.set_loading(message or f"Loading {spec}…", done, total)
+
+        def failed(message: str, details: str) -> None:
+            if token != self._load_token:
+                return
+            self.controls.set_data_status(f"Could not load {spec}: {message}", ready=False)
+            self.banner.show_message(
+                f"Could not load the dataset <b>{spec}</b>: {message}"
+                + ("" if download else "<br>Use a Download button to fetch it."), "warning")
+
+        def done(ds: Dataset) -> None:
+            if token == self._load_token:
+                self.set_dataset(ds, spec)
+
+        self._task(work, done, failed, progress)
+
+    def set_dataset(self, ds: Dataset, spec: str | None = None) -> None:
+        """Use ``ds`` for the next runs and show it in the samples tab and status bar."""
+        self.dataset = ds
+        if spec:
+            self.controls.set_dataset_spec(spec)
+        self.controls.set_data_status(
+            f"{ds.name}: {len(ds.train_x):,} train · {len(ds.valid_x):,} valid · "
+            f"{len(ds.test_x):,} test", ready=True)
+        self.status.set_provenance(ds.provenance.description)
+        self.banner.hide()
+        try:
+            from core.data.report import format_report
+
+            report = format_report(ds)
+        except Exception as exc:  # a report problem must not block training
+            report = f"{ds.provenance.description}\n(report unavailable: {exc})"
+        self.samples.set_dataset({s: ds.split(s) for s in ("train", "valid", "test")},
+                                 ds.class_names, report)
+        if self.predictor is None:
+            self.draw_pad.set_classifier(None, ds.class_names)
+
+    def open_dataset_file(self) -> None:
+        """Ask for a dataset file or folder and load it."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a dataset", str(Path.home()),
+            "Datasets (*.npz *.gz *.tar.gz *.pickle *-ubyte);;All files (*)")
+        if path:
+            self.controls.add_spec(path, path)
+            self.load_dataset(path)
+
+    # == training ================================================================================
+    @property
+    def running(self) -> bool:
+        """True while a training worker is running."""
+        return self._active
+
+    def start_or_pause(self) -> None:
+        """Space: start when idle, pause or resume when running."""
+        if self.running:
+            self.toggle_pause()
+        else:
+            self.start_training()
+
+    def make_config(self) -> Any:
+        """The TrainConfig the controls describe (validated against the loaded dataset)."""
+        from core.training.config import TrainConfig
+
+        v = self.controls.values()
+        overrides = {**run_cadence(v["steps"]), "save": False, **self.run_overrides}
+        cfg = TrainConfig.from_preset(
+            v["preset"], dataset=v["dataset"], steps=v["steps"], batch_size=v["batch_size"],
+            learning_rate=v["learning_rate"], l2=v["l2"], dropout=v["dropout"],
+            restrict_batches=v["restrict_batches"], seed=v["seed"], **overrides)
+        cfg.validate(train_size=len(self.dataset.train_x) if self.dataset else None)
+        return cfg
+
+    def start_training(self) -> None:
+        """Start a run with the controls' settings (once TensorFlow and the data are ready)."""
+        if self.running or self.dataset is None:
+            return
+        try:
+            cfg = self.make_config()
+        except (ValueError, KeyError, TypeError) as exc:
+            self.banner.show_message(f"Cannot start: {exc}", "warning")
+            return
+        if not self.tf_ready:
+            self._start_pending = True
+            self.statusBar().showMessage("Starting as soon as TensorFlow has loaded…")
+            self.import_tensorflow()
+            return
+        self.banner.hide()
+        self.last_finished = self.last_failed = None
+        self._pending_knobs.clear()
+        self._total_steps = cfg.steps
+        self.curves.start_run(cfg.steps, restricted=cfg.restrict_batches > 0)
+        self.log.append(f"--- {cfg.preset} on {self.dataset.name}: {cfg.steps} steps, batch "
+                        f"{cfg.batch_size}, learning rate {cfg.learning_rate:g}, L2 {cfg.l2:g}, "
+                        f"dropout {cfg.dropout:g}"
+                        + (f", restricted to {cfg.restrict_batches} batches"
+                           if cfg.restrict_batches else "") + " ---")
+        dataset, factory = self.dataset, self.trainer_factory
+
+        def stream() -> Any:
+            trainer = factory(cfg, dataset)
+            yield TrainerReady(trainer)
+            yield from trainer.run()
+
+        worker = GeneratorWorker(stream)
+        worker.event.connect(self._on_event)
+        worker.failed.connect(self._on_worker_failed)
+        worker.finished.connect(self._on_worker_finished)
+        self.worker = worker
+        self._active = True
+        self._set_running(True)
+        self.statusBar().showMessage("Building the model…")
+        worker.start_work()
+
+    def toggle_pause(self) -> None:
+        """Pause a running run, or resume a paused one."""
+        if self.trainer is None or not self.running:
+            return
+        if self.trainer.paused:
+            self.trainer.resume()
+        else:
+            self.trainer.pause()
+        self._set_running(True, self.trainer.paused)
+
+    def stop_training(self) -> None:
+        """Stop the run after its current chunk of steps (the test split is still evaluated)."""
+        if not self.running:
+            return
+        if self.trainer is not None:
+            self.trainer.stop()
+        else:
+            self.worker.cancel()
+        self.statusBar().showMessage("Stopping…")
+
+    def reset(self) -> None:
+        """Stop any run, clear curves, weights and log, and restore the preset's values."""
+        if self.running:
+            self.stop_training()
+            self.worker.cancel()
+        self.curves.clear()
+        self.weights.clear()
+        self.log.clear()
+        self.banner.hide()
+        self.controls.select_preset(self.controls.preset_name())
+        self._request_paint()
+
+    def set_knob(self, name: str, value: float) -> None:
+        """A live knob moved: forward it to the running trainer (thread-safe)."""
+        if not self.running:
+            return
+        if self.trainer is None:
+            self._pending_knobs[name] = value
+            return
+        try:
+            self.trainer.set_knob(name, value)
+        except ValueError as exc:
+            self.banner.show_message(str(exc), "warning")
+
+    def _set_running(self, running: bool, paused: bool = False) -> None:
+        self.controls.set_run_state(running, paused)
+        self.stop_action.setEnabled(running)
+        for a in (self.open_action, self.load_model_action):
+            a.setEnabled(not running)
+        self.save_model_action.setEnabled(not running and self.trainer is not None)
+
+    # == events from the worker ==================================================================
+    def _on_event(self, ev: object) -> None:
+        worker = self.sender()
+        if worker is not None and (worker is not self.worker or self.worker.cancelled):
+            if isinstance(ev, TrainerReady):  # a reset or close cancelled this run
+                ev.trainer.stop()
+            return
+        if isinstance(ev, TrainerReady):
+            self._trainer_ready(ev.trainer)
+        elif isinstance(ev, StepMetrics):
+            self._last_step = ev
+            self._status_dirty = True
+            self.curves.add_step(ev.step, ev.loss, ev.accuracy)
+        elif isinstance(ev, EvalMetrics):
+            self._on_eval(ev)
+        elif isinstance(ev, WeightSnapshot):
+            self.weights.set_snapshot(ev)
+        elif isinstance(ev, KnobChanged):
+            self.curves.add_marker(ev.step, ev.name, ev.old, ev.new)
+            self.log.append(f"Step {ev.step}: {marker_text(ev.name, ev.old, ev.new)}")
+        elif isinstance(ev, RunStarted):
+            self._total_steps = ev.total_steps
+            self.statusBar().showMessage("Training…", 2000)
+        elif isinstance(ev, RunPaused):
+            self.run_paused = ev.paused
+            self._set_running(True, ev.paused)
+            self.statusBar().showMessage("Paused" if ev.paused else "Resumed", 2000)
+        elif isinstance(ev, RunFinished):
+            self._on_finished(ev)
+        elif isinstance(ev, RunFailed):
+            self._on_failed(ev)
+        self._request_paint()
+
+    def _trainer_ready(self, trainer: Any) -> None:
+        self.trainer = trainer
+        for name, value in self._pending_knobs.items():
+            self.set_knob(name, value)
+        self._pending_knobs.clear()
+        if self.worker is not None and self.worker.cancelled:
+            trainer.stop()
+        self.use_predictor(trainer.predictor())
+
+    def _on_eval(self, ev: EvalMetrics) -> None:
+        names = self.dataset.class_names if self.dataset else tuple(map(str, range(10)))
+        self.curves.add_eval(ev.step, ev.split, ev.loss, ev.accuracy)
+        self.confusion.set_confusion(ev.confusion, names, ev.step, ev.split)
+        if ev.split == "test":
+            self.log.append(f"Test accuracy: {100 * ev.accuracy:.1f}%")
+        elif self._last_step is not None:
+            s = self._last_step
+            self.log.append_lines(lesson_lines(ev.step, s.loss, s.accuracy, ev.accuracy))
+
+    def _on_finished(self, ev: RunFinished) -> None:
+        self.last_finished = ev
+        word = "Stopped" if ev.stopped else "Finished"
+        test = f", test accuracy {100 * ev.test.accuracy:.1f}%" if ev.test else ""
+        self.statusBar().showMessage(f"{word} after {ev.step:,} steps in {ev.seconds:.1f} s"
+                                     f"{test}", 10_000)
+        self._paint()
+        if self._last_step is not None:
+            s = self._last_step
+            self.status.set_progress(ev.step, self._total_steps, ev.steps_per_second,
+                                     ev.steps_per_second * s.samples_per_second
+                                     / max(s.steps_per_second, 1e-9), ev.seconds)
+        self.compute_test_results()
+
+    def _on_failed(self, ev: RunFailed) -> None:
+        self.last_failed = ev
+        if ev.diverged:
+            self.banner.show_message(
+                f"<b>Diverged at step {ev.step}</b>: {ev.message}. Lower the learning rate and "
+                "start again.", "error")
+            self.log.append(f"Diverged at step {ev.step}: {ev.message}")
+        else:
+            self.log.append(f"Run failed at step {ev.step}: {ev.message}")
+            self.report_error("Training failed", ev.message, ev.details)
+
+    def _on_worker_failed(self, message: str, details: str) -> None:
+        self.log.append(f"Run failed: {message}")
+        self.report_error("Training failed", message, details)
+
+    def _on_worker_finished(self) -> None:
+        if self.sender() is not None and self.sender() is not self.worker:
+            return
+        self._active = False
+        self._set_running(False)
+        self.curves.flush()
+        self.weights.flush()
+        self._paint()
+
+    def compute_test_results(self) -> None:
+        """Classify the test split with the trained model on a worker thread."""
+        if self.predictor is None or self.dataset is None:
+            return
+        predictor, ds = self.predictor, self.dataset
+
+        def work(_progress: ProgressFn) -> np.ndarray:
+            return predictor.probabilities(ds.test_x)
+
+        def done(probs: np.ndarray) -> None:
+            if self.dataset is not ds:
+                return
+            predicted = probs.argmax(axis=1)
+            self.confusion.set_examples(ds.test_x, ds.test_y, predicted)
+            self.misclassified.set_results(ds.test_x, ds.test_y, predicted, probs,
+                                           ds.class_names)
+
+        self._task(work, done)
+
+    # == painting ================================================================================
+    def _paint(self) -> None:
+        """The one repaint: draw every buffered change (throttled to <= 30 Hz)."""
+        self.curves.flush()
+        self.weights.flush()
+        if self._status_dirty and self._last_step is not None:
+            ev = self._last_step
+            self.status.set_progress(ev.step + 1, self._total_steps, ev.steps_per_second,
+                                     ev.samples_per_second, ev.elapsed)
+        self._status_dirty = False
+        now = time.perf_counter()
+        self._frames.append(now)
+        recent = [t for t in self._frames if now - t <= 1.0]
+        self.status.set_fps(len(recent) / max(now - recent[0], 1e-3) if len(recent) > 1 else 0)
+
+    # == models ==================================================================================
+    def use_predictor(self, predictor: Any) -> None:
+        """Classify drawings with ``predictor`` (a :class:`core.inference.Predictor`)."""
+        self.predictor = predictor
+        self.draw_pad.set_classifier(predictor.predict, predictor.class_names)
+
+    def load_model(self, run_dir: str | Path) -> TaskWorker:
+        """Load a saved model on a worker thread and use it for the draw pad."""
+        def work(_progress: ProgressFn) -> Any:
+            from core.inference import load_predictor
+
+            return load_predictor(run_dir)
+
+        def done(predictor: Any) -> None:
+            self.use_predictor(predictor)
+            self.statusBar().showMessage(f"Loaded model from {run_dir}", 5000)
+
+        return self._task(work, done, lambda m, d: self.report_error(
+            "Could not load the model", m, d))
+
+    def load_model_dialog(self) -> None:
+        """Ask for a saved run folder and load its model."""
+        path = QFileDialog.getExistingDirectory(self, "Load a saved model (run folder)")
+        if path:
+            self.load_model(path)
+
+    def save_model(self, folder: str | Path) -> TaskWorker | None:
+        """Save the last trained model, settings and history to ``folder`` (worker thread)."""
+        trainer = self.trainer
+        if trainer is None or self.running:
+            return None
+        seconds = self.last_finished.seconds if self.last_finished else 0.0
+
+        def work(_progress: ProgressFn) -> str:
+            from core.training.run_store import save_run
+
+            return str(save_run(trainer, trainer.final_metrics(trainer.last_test), seconds,
+                                folder))
+
+        return self._task(work, lambda p: self.statusBar().showMessage(f"Saved to {p}", 5000),
+                          lambda m, d: self.report_error("Could not save the model", m, d))
+
+    def save_model_dialog(self) -> None:
+        """Ask for a folder and save the trained model there."""
+        path = QFileDialog.getExistingDirectory(self, "Save the model into a folder")
+        if path:
+            self.save_model(path)
+
+    def export_curves_dialog(self, kind: str) -> None:
+        """Ask for a file name and export the curves as PNG or CSV."""
+        path, _ = QFileDialog.getSaveFileName(self, f"Export curves as {kind.upper()}",
+                                              f"curves.{kind}", f"{kind.upper()} (*.{kind})")
+        if not path:
+            return
+        try:
+            (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
+        except OSError as exc:
+            self.report_error("Could not export the curves", str(exc), "")
+
+    # == messages ================================================================================
+    def report_error(self, title: str, message: str, details: str = "") -> None:
+        """Show an error without blocking (recorded in :attr:`errors`)."""
+        self.errors.append((title, message, details))
+        self.statusBar().showMessage(f"{title}: {message}", 10_000)
+        if not self._closing:
+            self.error_sink(title, message, details)
+
+    def _show_error_dialog(self, title: str, message: str, details: str) -> None:
+        dialog = ErrorDialog(title, message, details, self)
+        dialog.show()
+
+    def _message(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text,
+                          QMessageBox.StandardButton.Close, self)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    def show_help(self) -> None:
+        """A short 'what am I looking at' page for every panel."""
+        self._message("What am I looking at?", help_html())
+
+    # == closing =================================================================================
+    def shutdown(self, timeout_ms: int = 60_000) -> None:
+        """Stop the run and wait for every worker thread of this window to finish."""
+        self._closing = True
+        if self.trainer is not None:
+            self.trainer.stop()
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(timeout_ms)
+        for task in list(self.tasks):
+            task.cancel()
+            task.wait(timeout_ms)
+        self._request_paint.cancel()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save settings, stop training cleanly, then close."""
+        self.save_settings()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """On the first show without a saved layout, size the side columns to the window."""
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True
+            self.fit_docks()
+
+    def fit_docks(self) -> None:
+        """Give the controls and the right column widths that suit the window's size."""
+        w = self.width()
+        self.resizeDocks([self.controls_dock, self.weights_dock],
+                         [max(300, int(w * 0.19)), max(380, int(w * 0.27))],
+                         Qt.Orientation.Horizontal)
+
+    def sizeHint(self) -> QSize:
+        """A laptop-friendly default size."""
+        return QSize(1366, 820)

@@ -1,0 +1,170 @@
+"""The live weight mosaic: one ImageItem, levels (-limit, +limit), a diverging colour map.
+
+:meth:`WeightsPanel.set_snapshot` only keeps the newest
+:class:`~core.training.events.WeightSnapshot`; :meth:`WeightsPanel.flush` (the window's throttled
+repaint) draws it. For logistic regression the tiles are labelled with their class (A..J or 0..9).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from core.training.events import WeightSnapshot
+
+MIN_TILE_PX = 29  # a 28-px tile and its gutter at full size: fewer tiles, but readable ones
+KIND_WORDS = {
+    "output": "one tile per class: the pixels that vote for it (red) or against it (blue)",
+    "hidden": "first-layer weights of hidden units: what each unit looks for",
+    "filters": "first-layer convolution filters",
+}
+
+
+def diverging_colormap() -> pg.ColorMap:
+    """Blue - white - red, white at zero (CET-D1)."""
+    return pg.colormap.get("CET-D1")
+
+
+def tile_origin(index: int, grid: tuple[int, int], tile_shape: tuple[int, int]
+                ) -> tuple[int, int]:
+    """(row, column) pixel of the top-left corner of tile ``index`` in a 1-px-gutter mosaic."""
+    _rows, cols = grid
+    h, w = tile_shape
+    r, c = divmod(index, cols)
+    return r * (h + 1), c * (w + 1)
+
+
+def caption(snap: WeightSnapshot) -> str:
+    """A short description of what the mosaic shows."""
+    if snap.kind == "output":
+        return f"one tile per class ({len(snap.labels) or snap.grid[0] * snap.grid[1]})"
+    count = snap.grid[0] * snap.grid[1]
+    return f"{count} first-layer {'units' if snap.kind == 'hidden' else 'filters'}"
+
+
+class WeightsPanel(QWidget):
+    """Shows the newest weight snapshot with a colour bar and a step caption.
+
+    Parameters
+    ----------
+    parent:
+        Optional Qt parent.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pending: WeightSnapshot | None = None
+        self.shown: WeightSnapshot | None = None
+        self.paint_count = 0
+        self.caption = QLabel("Weights appear when training starts", self)
+        self.caption.setObjectName("caption")
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.view = pg.GraphicsLayoutWidget(self)
+        self.view.setBackground("w")
+        self.viewbox = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True,
+                                            enableMouse=False)
+        self.viewbox.setBackgroundColor("#3a3a3a")
+        self.viewbox.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.viewbox.addItem(self.image)
+        self.colormap = diverging_colormap()
+        self.lut = self.colormap.getLookupTable(nPts=256)
+        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=self.colormap,
+                                        interactive=False, width=14, label="weight")
+        self.view.addItem(self.colorbar, row=0, col=1)
+        self.labels: list[pg.TextItem] = []
+        self._range: tuple[int, int] = (0, 0)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.view, 1)
+
+    def set_snapshot(self, snapshot: WeightSnapshot) -> None:
+        """Keep ``snapshot`` to draw at the next :meth:`flush` (older pending ones are dropped)."""
+        self.pending = snapshot
+
+    @property
+    def dirty(self) -> bool:
+        """True when a snapshot waits to be drawn."""
+        return self.pending is not None
+
+    def clear(self) -> None:
+        """Remove the mosaic."""
+        self.pending = None
+        self.shown = None
+        self.image.clear()
+        self._set_labels((), (1, 1), (1, 1), [])
+        self.caption.setText("Weights appear when training starts")
+
+    def visible_grid(self, snap: WeightSnapshot) -> tuple[int, int]:
+        """Rows and columns of tiles that fit at a readable size (at least MIN_TILE_PX each)."""
+        rows, cols = snap.grid
+        rect = self.viewbox.sceneBoundingRect()
+        if rect.width() < 10 or rect.height() < 10:  # not laid out yet: show everything
+            return rows, cols
+        return (max(1, min(rows, int(rect.height() // MIN_TILE_PX))),
+                max(1, min(cols, int(rect.width() // MIN_TILE_PX))))
+
+    def flush(self) -> None:
+        """Draw the pending snapshot, if any."""
+        snap, self.pending = self.pending, None
+        if snap is None:
+            return
+        self.paint_count += 1
+        limit = float(snap.limit) if np.isfinite(snap.limit) and snap.limit > 0 else 1.0
+        rows, cols = self.visible_grid(snap)
+        th, tw = snap.tile_shape
+        image = snap.mosaic[:rows * (th + 1) - 1, :cols * (tw + 1) - 1]
+        self.image.setImage(image, levels=(-limit, limit), lut=self.lut, autoLevels=False)
+        self.colorbar.setLevels((-limit, limit))
+        h, w = image.shape
+        if self._range != (h, w):
+            self.viewbox.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
+            self._range = (h, w)
+        shown = [k for k in range(len(snap.labels)) if k // snap.grid[1] < rows
+                 and k % snap.grid[1] < cols]
+        self._set_labels(tuple(snap.labels[k] for k in shown), snap.grid, snap.tile_shape,
+                         shown)
+        cropped = (rows, cols) != tuple(snap.grid) and snap.kind != "output"
+        more = f" · {rows * cols} shown" if cropped else ""
+        self.caption.setText(f"<b>Step {snap.step:,}</b> · {caption(snap)}{more}")
+        self.caption.setToolTip(KIND_WORDS.get(snap.kind, snap.kind)
+                                + (" - enlarge the panel to see more" if cropped else ""))
+        self.shown = snap
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Redraw the mosaic so as many tiles as fit are shown."""
+        super().resizeEvent(event)
+        if self.shown is not None and self.pending is None:
+            self.pending = self.shown
+            self.flush()
+
+    def _set_labels(self, labels: tuple[str, ...], grid: tuple[int, int],
+                    tile_shape: tuple[int, int], indices: list[int]) -> None:
+        while len(self.labels) > len(labels):
+            self.viewbox.removeItem(self.labels.pop())
+        size = max(8, min(16, int(tile_shape[0] * 0.45)))
+        for i, text in enumerate(labels):
+            if i == len(self.labels):
+                item = pg.TextItem("", color="#111", anchor=(0, 0),
+                                   fill=pg.mkBrush(255, 255, 255, 190))
+                font = item.textItem.font()
+                font.setBold(True)
+                font.setPixelSize(size)
+                item.setFont(font)
+                self.viewbox.addItem(item)
+                self.labels.append(item)
+            top, left = tile_origin(indices[i], grid, tile_shape)
+            self.labels[i].setText(text)
+            self.labels[i].setPos(left + 0.5, top + 0.5)
+
+    def label_texts(self) -> list[str]:
+        """The tile labels drawn (empty unless the snapshot is logistic regression's)."""
+        return [item.textItem.toPlainText() for item in self.labels]

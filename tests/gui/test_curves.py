@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from gui.panels.curves import CurvesPanel, GrowingSeries, marker_text
+
+
+@pytest.fixture
+def curves(qtbot):
+    c = CurvesPanel()
+    qtbot.addWidget(c)
+    c.resize(700, 600)
+    return c
+
+
+def test_growing_series_doubles_and_keeps_every_point():
+    s = GrowingSeries(capacity=4)
+    for i in range(9):
+        s.append(i, i * i)
+    assert s.capacity == 16
+    np.testing.assert_array_equal(s.x, np.arange(9))
+    np.testing.assert_array_equal(s.y, np.arange(9) ** 2)
+    c = s.copy()
+    s.clear()
+    assert s.n == 0
+    assert c.n == 9
+
+
+def test_slots_only_buffer_and_flush_draws_once(curves):
+    for step in range(50):
+        curves.add_step(step, 2.0 / (step + 1), step / 50)
+    assert curves.paint_count == 0
+    x, _ = curves.items["loss_minibatch"].getData()
+    assert x is None or len(x) == 0
+    curves.flush()
+    curves.flush()  # nothing new: no second paint
+    assert curves.paint_count == 1
+    x, y = curves.items["acc_minibatch"].getOriginalDataset()
+    assert len(x) == 50
+    assert y[-1] == pytest.approx(98.0)  # percent
+
+
+def test_validation_and_test_points(curves):
+    curves.add_step(0, 2.3, 0.1)
+    curves.add_eval(0, "valid", 2.2, 0.12)
+    curves.add_eval(10, "valid", 1.0, 0.6)
+    curves.add_eval(10, "test", 1.1, 0.55)
+    curves.flush()
+    x, y = curves.items["acc_valid"].getOriginalDataset()
+    np.testing.assert_allclose(y, [12.0, 60.0])
+    x, y = curves.items["acc_test"].getOriginalDataset()
+    assert list(x) == [10]
+    assert y[0] == pytest.approx(55.0)
+
+
+def test_previous_run_stays_faintly_behind(curves):
+    for step in range(20):
+        curves.add_step(step, 1.0, 0.5)
+    curves.flush()
+    curves.start_run(100)
+    curves.add_step(0, 2.0, 0.1)
+    curves.flush()
+    x, _ = curves._prev_items["acc_minibatch"].getOriginalDataset()
+    assert len(x) == 20
+    x, _ = curves.items["acc_minibatch"].getOriginalDataset()
+    assert len(x) == 1
+    assert "previous run" in [label.text for _, label in curves.acc_plot.legend.items]
+    curves.clear()
+    curves.flush()
+    x, _ = curves._prev_items["acc_minibatch"].getOriginalDataset()
+    assert x is None or len(x) == 0
+
+
+def test_knob_markers_are_labelled(curves):
+    assert marker_text("l2", 0.005, 0.05) == "lambda 0.005 -> 0.05"
+    curves.add_marker(120, "l2", 0.004999999888, 0.0500000007)
+    curves.add_marker(300, "dropout", 0.0, 0.5)
+    curves.flush()
+    assert curves.marker_labels() == ["lambda 0.005 -> 0.05", "dropout 0 -> 0.5"]
+    assert [m.value() for m in curves._marker_items] == [120, 300]
+    curves.start_run(10)
+    curves.flush()
+    assert curves.marker_labels() == []
+
+
+def test_restricted_mode_shades_the_gap(curves):
+    for step in range(30):
+        curves.add_step(step, 0.1, 1.0)
+        if step % 10 == 0:
+            curves.add_eval(step, "valid", 1.0, 0.6)
+    curves.flush()
+    assert not curves.gap_fill.isVisible()
+    curves.set_restricted(True)
+    curves.flush()
+    assert curves.gap_fill.isVisible()
+    assert not curves.gap_fill.path().isEmpty()  # something is actually shaded
+    assert curves.gap_fill.boundingRect().height() > 30
+    top = curves.series["acc_gap"].y
+    bottom = curves.series["acc_valid"].y
+    assert (top >= bottom).all()
+    assert (top - bottom).max() > 30
+
+
+def test_export_csv_and_png(curves, tmp_path):
+    for step in range(5):
+        curves.add_step(step, 1.0 - step / 10, step / 10)
+    curves.add_eval(4, "valid", 0.7, 0.35)
+    curves.add_eval(4, "test", 0.8, 0.3)
+    curves.export_csv(tmp_path / "c.csv")
+    with (tmp_path / "c.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["step"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[0]["valid_accuracy"] == ""
+    assert float(rows[4]["valid_accuracy"]) == pytest.approx(35.0)
+    assert float(rows[4]["test_accuracy"]) == pytest.approx(30.0)
+    curves.export_png(tmp_path / "c.png")
+    img = QImage(str(tmp_path / "c.png"))
+    assert not img.isNull()
+    assert img.width() > 100
+
+
+def test_curve_items_use_the_fast_paths(curves):
+    for item in curves.items.values():
+        if item is curves.items["acc_gap"]:
+            continue
+        assert item.opts["clipToView"]
+        assert item.opts["autoDownsample"]
+        assert item.opts["downsampleMethod"] == "peak"
+        assert item.opts["skipFiniteCheck"]

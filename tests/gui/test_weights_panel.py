@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.training.events import WeightSnapshot
+from core.weights import mosaic as make_mosaic
+from gui.panels.weights import WeightsPanel, tile_origin
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = WeightsPanel()
+    qtbot.addWidget(p)
+    p.resize(400, 400)
+    return p
+
+
+def snapshot(kind: str, n: int, step: int = 7, labels: tuple[str, ...] = ()) -> WeightSnapshot:
+    tiles = np.random.default_rng(0).normal(size=(n, 28, 28)).astype(np.float32)
+    m = make_mosaic(tiles, columns=5)
+    rows = -(-n // 5)
+    return WeightSnapshot(step, kind, m, (28, 28), (rows, 5), 2.5, labels)
+
+
+def test_tile_origin_matches_core_mosaic_layout():
+    tiles = np.arange(10)[:, None, None] * np.ones((10, 28, 28), np.float32)
+    m = make_mosaic(tiles, columns=5)
+    for k in range(10):
+        r, c = tile_origin(k, (2, 5), (28, 28))
+        assert m[r, c] == k
+        assert m[r + 27, c + 27] == k
+
+
+def test_snapshot_waits_for_the_repaint(panel):
+    panel.set_snapshot(snapshot("output", 10))
+    assert panel.dirty
+    assert panel.image.image is None
+    panel.flush()
+    assert not panel.dirty
+    assert panel.paint_count == 1
+    panel.flush()
+    assert panel.paint_count == 1
+
+
+def test_only_the_newest_pending_snapshot_is_drawn(panel):
+    panel.set_snapshot(snapshot("hidden", 25, step=10))
+    panel.set_snapshot(snapshot("hidden", 25, step=20))
+    panel.flush()
+    assert panel.paint_count == 1
+    assert panel.shown.step == 20
+    assert "Step 20" in panel.caption.text()
+
+
+def test_mosaic_is_one_image_with_symmetric_levels_and_diverging_colours(panel):
+    snap = snapshot("output", 10)
+    panel.set_snapshot(snap)
+    panel.flush()
+    assert panel.image.image.shape == snap.mosaic.shape
+    assert tuple(panel.image.getLevels()) == (-2.5, 2.5)
+    lut = panel.image.lut
+    assert lut[0][2] > lut[0][0]  # negative end is blue
+    assert lut[-1][0] > lut[-1][2]  # positive end is red
+    mid = lut[len(lut) // 2]
+    assert min(mid[:3]) > 200  # zero is (nearly) white
+
+
+def test_logistic_regression_tiles_are_labelled_at_their_tiles(panel):
+    panel.set_snapshot(snapshot("output", 10, labels=tuple("ABCDEFGHIJ")))
+    panel.flush()
+    assert panel.label_texts() == list("ABCDEFGHIJ")
+    pos = panel.labels[6].pos()
+    r, c = tile_origin(6, (2, 5), (28, 28))
+    assert (pos.x(), pos.y()) == pytest.approx((c + 0.5, r + 0.5))
+    # a hidden-unit snapshot has no class labels
+    panel.set_snapshot(snapshot("hidden", 25))
+    panel.flush()
+    assert panel.label_texts() == []
+
+
+def test_clear_forgets_the_mosaic(panel):
+    panel.set_snapshot(snapshot("output", 10, labels=tuple("0123456789")))
+    panel.flush()
+    panel.clear()
+    assert panel.shown is None
+    assert panel.label_texts() == []
