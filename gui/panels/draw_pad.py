@@ -339,7 +339,7 @@ class DrawPad(QWidget):
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         item = self.plot.getPlotItem()
-        item.setYRange(-0.03, 1.1, padding=0)
+        item.setYRange(-0.03, 1.2, padding=0)
         item.setXRange(-0.6, 9.6, padding=0)
         item.showGrid(x=False, y=True, alpha=0.25)
         item.setLabel("left", "probability")
