@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("core.cli.evaluate_cmd", "evaluate a saved model on a dataset's test split"),
     "predict": ("core.cli.predict_cmd", "classify image files with a saved model"),
     "baseline": ("core.cli.baseline_cmd", "scikit-learn logistic regression baseline"),
+    "runs": ("core.cli.runs_cmd", "list past runs (finished, interrupted, failed, diverged)"),
     "snapshot": ("gui.snapshot", "run the real window offscreen and save a screenshot"),
 }
 

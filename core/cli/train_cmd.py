@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from core.cli.common import (
     TerminalProgress,
@@ -17,11 +18,14 @@ from core.cli.common import (
 )
 from core.models.presets import PRESETS
 
+if TYPE_CHECKING:
+    from core.training.trainer import Trainer
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the train options."""
-    parser.add_argument("--preset", required=True, choices=list(PRESETS), metavar="NAME",
-                        help="lesson preset (see `presets`)")
+    parser.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
+                        help="lesson preset (see `presets`); required unless --resume")
     parser.add_argument("--dataset", metavar="SPEC", help="dataset spec or path "
                         "(default: the preset's dataset)")
     parser.add_argument("--steps", type=positive_int("steps"))
@@ -36,25 +40,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", metavar="DIR", help="run folder (default: a new folder in the "
                         "user data directory)")
     parser.add_argument("--json", metavar="PATH", help="write settings, final figures and history")
+    parser.add_argument("--checkpoint-seconds", type=non_negative_float("checkpoint interval"),
+                        default=30.0, metavar="S", help="checkpoint at an evaluation once S "
+                        "seconds have passed since the last checkpoint (default 30)")
+    parser.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or stopped "
+                        "run (an id from `runs`, or a run folder) from its last checkpoint; "
+                        "--steps sets a new total")
+
+
+RESUME_FIXED = ("preset", "dataset", "batch_size", "lr", "l2", "dropout", "restrict_batches",
+                "save")
 
 
 def run(args: argparse.Namespace) -> int:
     """Load data, train, print the log; exit 2 with one line on bad input, 1 if the run failed."""
-    from core.data.errors import DataError
     from core.tf_import import import_tensorflow
 
+    if args.resume is not None:
+        given = [f"--{n.replace('_', '-')}" for n in RESUME_FIXED if getattr(args, n) is not None]
+        if given:
+            return fail(f"--resume continues a run with its own settings; drop {', '.join(given)}")
+    elif args.preset is None:
+        return fail("--preset is required (or --resume RUN_ID to continue a run)")
     import_tensorflow()
-    from core.data.registry import load_dataset
+    return _resume(args) if args.resume is not None else _train(args)
+
+
+def _train(args: argparse.Namespace) -> int:
+    """A new run of ``args.preset``."""
+    from pathlib import Path
+
+    from core.data.errors import DataError
+    from core.data.registry import KNOWN_SPECS, load_dataset
     from core.models.presets import get_preset
     from core.training.config import TrainConfig
 
     preset = get_preset(args.preset)
     spec = args.dataset or preset.dataset
+    if spec not in KNOWN_SPECS and Path(spec).expanduser().exists():
+        spec = str(Path(spec).expanduser().resolve())  # so `--resume` finds it from anywhere
     cfg = TrainConfig.from_preset(
         args.preset, dataset=spec, steps=args.steps, batch_size=args.batch_size,
         learning_rate=args.lr, l2=args.l2, dropout=args.dropout,
         restrict_batches=args.restrict_batches, seed=args.seed, eval_every=args.log_every,
-        snapshot_every=max(args.log_every, 500), log_every=args.log_every, run_dir=args.save)
+        snapshot_every=max(args.log_every, 500), log_every=args.log_every, run_dir=args.save,
+        checkpoint_seconds=args.checkpoint_seconds)
     bar = TerminalProgress()
     try:
         dataset = load_dataset(spec, seed=args.seed, progress=bar)
@@ -66,13 +96,43 @@ def run(args: argparse.Namespace) -> int:
     if dataset.num_classes != 10:
         return fail(f"{spec}: expected 10 classes, found {dataset.num_classes}")
 
-    from core.training.events import EvalMetrics, RunFailed, RunFinished, StepMetrics
     from core.training.trainer import Trainer
 
     print(f"Training {preset.name} ({preset.title}) on {dataset.provenance.description}: "
           f"{len(dataset.train_x)} train / {len(dataset.valid_x)} valid / "
           f"{len(dataset.test_x)} test images, {cfg.steps} steps")
-    trainer = Trainer(cfg, dataset)
+    return _train_loop(Trainer(cfg, dataset), args, bar)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    """Continue run ``args.resume`` from its last checkpoint."""
+    from core.data.errors import DataError
+    from core.data.registry import load_dataset
+    from core.training import run_store
+    from core.training.runs import find_run
+    from core.training.trainer import Trainer
+
+    bar = TerminalProgress()
+    try:
+        run_dir = find_run(args.resume)
+        cfg = run_store.read_settings(run_dir)["settings"]
+        dataset = load_dataset(str(cfg["dataset"]), seed=int(cfg.get("seed", 0)), progress=bar)
+        bar.close()
+        trainer = Trainer.from_run(run_dir, dataset, steps=args.steps)
+    except (DataError, ValueError, OSError, KeyError) as exc:
+        bar.close()
+        return fail(str(exc) if not isinstance(exc, KeyError) else f"{args.resume}: incomplete "
+                    f"run settings (no {exc})")
+    print(f"Resuming {run_dir.name} ({trainer.config.preset}) from step {trainer.start_step} "
+          f"of {trainer.config.steps} on {dataset.provenance.description}")
+    return _train_loop(trainer, args, bar)
+
+
+def _train_loop(trainer: Trainer, args: argparse.Namespace, bar: TerminalProgress) -> int:
+    """Run ``trainer`` printing the lesson-style log; 0 when finished, 1 when the run failed."""
+    from core.training.events import EvalMetrics, RunFailed, RunFinished, StepMetrics
+
+    cfg = trainer.config
     last_step: StepMetrics | None = None
     outcome = None
     for event in trainer.run():
@@ -81,9 +141,9 @@ def run(args: argparse.Namespace) -> int:
             bar(event.step + 1, cfg.steps, f"step {event.step + 1}/{cfg.steps}")
         elif isinstance(event, EvalMetrics) and event.split == "valid" and last_step:
             bar.close()
-            print(f"Minibatch loss at step {event.step}: {last_step.loss:f}")
+            print(f"Minibatch loss at step {event.step}: {last_step.loss:f}", flush=True)
             print(f"Minibatch accuracy: {100 * last_step.accuracy:.1f}%")
-            print(f"Validation accuracy: {100 * event.accuracy:.1f}%")
+            print(f"Validation accuracy: {100 * event.accuracy:.1f}%", flush=True)
         elif isinstance(event, RunFinished | RunFailed):
             outcome = event
     bar.close()
@@ -99,5 +159,6 @@ def run(args: argparse.Namespace) -> int:
             "settings": cfg.to_dict(), "final": outcome.final,
             "steps_per_second": outcome.steps_per_second, "seconds": outcome.seconds,
             "run_dir": outcome.run_dir, "history": trainer.evals,
+            "start_step": trainer.start_step,
         })
     return 0

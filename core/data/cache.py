@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from core import paths
 from core.data.dataset import SPLITS, Dataset, Provenance
 
 CACHE_FORMAT = 1
+log = logging.getLogger(__name__)
 
 
 def file_identity(path: str | Path) -> dict[str, Any]:
@@ -69,14 +71,30 @@ def cache_path(key: str) -> Path:
     return paths.cache_dir() / f"dataset-{key}.npz"
 
 
-def save(key: str, ds: Dataset) -> Path:
+def save(key: str, ds: Dataset) -> Path | None:
     """Write ``ds`` to the cache atomically (temporary file, then ``os.replace``).
+
+    A cache that cannot be written (read-only or full disk) is not an error: the dataset is
+    still usable, so the problem is logged as a warning naming the folder, recorded in
+    ``ds.provenance.details["cache_error"]``, and None is returned.
 
     Returns
     -------
-    pathlib.Path
-        The cache file.
+    pathlib.Path or None
+        The cache file, or None when it could not be written.
     """
+    try:
+        return _save(key, ds)
+    except OSError as exc:
+        where = exc.filename or os.environ.get("GLYPH_LAB_CACHE_DIR") or "the cache folder"
+        message = f"{where}: could not write the dataset cache ({exc.strerror or exc}); " \
+                  "continuing without it"
+        log.warning(message)
+        ds.provenance.details["cache_error"] = message
+        return None
+
+
+def _save(key: str, ds: Dataset) -> Path:
     target = cache_path(key)
     arrays: dict[str, np.ndarray] = {}
     for split in SPLITS:
@@ -101,7 +119,10 @@ def load(key: str) -> Dataset | None:
 
     The returned provenance's details gain ``cache``: the cache file's path.
     """
-    path = cache_path(key)
+    try:
+        path = cache_path(key)
+    except OSError:  # an unusable cache folder is a miss, never a crash
+        return None
     if not path.is_file():
         return None
     try:

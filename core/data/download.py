@@ -8,6 +8,9 @@ local disk (mirrors, offline installs, tests).
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,8 @@ ProgressFn = Callable[[int, int, str], None]
 
 NOTMNIST_BASE = "https://commondatastorage.googleapis.com/books1000/"
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+DISK_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+               getattr(errno, "EDQUOT", errno.ENOSPC))
 OFFLINE_HINT = "the built-in font datasets (fonts-letters, fonts-digits) are still available"
 
 
@@ -151,12 +156,17 @@ def fetch(remote: RemoteFile | str, *, progress: ProgressFn | None = None,
     """
     import pooch
 
+    pooch.get_logger().setLevel(logging.WARNING)  # progress is ours; keep stderr to one line
     if isinstance(remote, str):
         remote = REMOTE_FILES[remote]
-    target = local_path(remote)
-    if not download and not target.is_file():
-        raise DownloadError(target, f"not downloaded yet and downloading is off ({OFFLINE_HINT})")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target = local_path(remote)
+        if not download and not target.is_file():
+            raise DownloadError(target, f"not downloaded yet and downloading is off "
+                                        f"({OFFLINE_HINT})")
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _folder_error(exc) from None
     bar = None if progress is None else _Progress(progress, f"downloading {remote.fname}")
     try:
         got = Path(pooch.retrieve(remote.url, known_hash=remote.known_hash, fname=target.name,
@@ -176,6 +186,13 @@ def fetch(remote: RemoteFile | str, *, progress: ProgressFn | None = None,
     return got
 
 
+def _folder_error(exc: OSError) -> DownloadError:
+    """A download folder that cannot be created or written (read-only, full disk)."""
+    where = exc.filename or os.environ.get("GLYPH_LAB_DATA_DIR") or "the download folder"
+    return DownloadError(where, f"cannot write the download folder ({exc.strerror or exc}); "
+                                f"{OFFLINE_HINT}")
+
+
 def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
     import requests
 
@@ -183,6 +200,9 @@ def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return DownloadError(remote.url, f"the server answered {exc.response.status_code} "
                                          f"({exc.response.reason}); {OFFLINE_HINT}")
+    if (isinstance(exc, OSError) and not isinstance(exc, requests.RequestException)
+            and exc.errno in DISK_ERRNOS):
+        return _folder_error(exc)
     if isinstance(exc, requests.RequestException | OSError):
         return DownloadError(remote.url, f"no network: could not reach {host} to download "
                                          f"{remote.fname}; {OFFLINE_HINT}")

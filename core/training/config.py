@@ -30,6 +30,7 @@ class TrainConfig:
     steps_per_call: int = 10
     save: bool = True
     run_dir: str | None = None
+    checkpoint_seconds: float = 30.0  # checkpoint at an evaluation once this long has passed
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TrainConfig:
@@ -63,6 +64,9 @@ class TrainConfig:
         for name in ("eval_every", "snapshot_every", "log_every", "steps_per_call"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least 1")
+        if not (self.checkpoint_seconds >= 0):
+            raise ValueError(
+                f"checkpoint seconds must be 0 or more (got {self.checkpoint_seconds})")
         if train_size is not None:
             if self.batch_size > train_size:
                 raise ValueError(f"batch size {self.batch_size} is larger than the training set "

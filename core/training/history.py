@@ -45,3 +45,35 @@ def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
             w.writerow([step, f"{row[1]:.6g}", f"{row[2]:.6g}", f"{row[3]:.6g}",
                         e.get("valid_loss", ""), e.get("valid_accuracy", "")])
     tmp.replace(path)
+
+
+def read_history_csv(path: Path) -> tuple[np.ndarray, list[dict]]:
+    """Read a history CSV back: the per-step rows (n, 4) and the validation points.
+
+    Parameters
+    ----------
+    path:
+        A file written by :func:`write_history_csv`.
+
+    Returns
+    -------
+    tuple
+        ``(rows, evals)``: float64 rows with :attr:`StepLog.COLUMNS`, and one dict per
+        validation point with ``step``, ``valid_loss`` and ``valid_accuracy``.
+    """
+    rows: list[list[float]] = []
+    evals: list[dict] = []
+    with Path(path).open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None or tuple(header[:4]) != StepLog.COLUMNS:
+            raise ValueError(f"{path}: not a Glyph Lab history file")
+        for rec in reader:
+            if not rec:
+                continue
+            rows.append([float(v) for v in rec[:4]])
+            if len(rec) >= 6 and rec[4] != "":
+                evals.append({"step": int(rec[0]), "valid_loss": float(rec[4]),
+                              "valid_accuracy": float(rec[5])})
+    data = np.array(rows, np.float64).reshape(-1, len(StepLog.COLUMNS))
+    return data, evals

@@ -10,14 +10,17 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from core.data.dataset import Dataset
+from core.data.errors import DataError
 from core.models.build import build_model, display_kernel, dropout_layers, weight_kernels
 from core.models.presets import get_preset
 from core.paths import runs_dir
@@ -43,9 +46,9 @@ EVAL_BATCH = 1000
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     """The preset's optimizer with a variable learning rate."""
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=learning_rate)
+        return keras.optimizers.SGD(learning_rate=float(learning_rate))
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate=learning_rate)
+        return keras.optimizers.Adam(learning_rate=float(learning_rate))
     raise ValueError(f"unknown optimizer {name!r}")
 
 
@@ -101,6 +104,88 @@ class Trainer:
         self.evals: list[dict] = []
         self.run_dir: Path | None = None
         self.last_test: EvalMetrics | None = None
+        self.start_step = 0  # > 0 for a run resumed from a checkpoint (see from_run)
+        self.timeline: list[WeightSnapshot] = []  # float16 mosaics saved at checkpoints
+        self._tf_ckpt: Any = None
+        self._started_at: str | None = None
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, dataset: Dataset, steps: int | None = None) -> Trainer:
+        """A trainer that resumes the run in ``run_dir`` from its latest checkpoint.
+
+        Model, optimizer, step, knobs, batch schedule, step log, evaluations and the weight
+        timeline are restored; :meth:`run` then continues from :attr:`start_step` to the run's
+        total (or ``steps``) and keeps writing into ``run_dir``.
+
+        Parameters
+        ----------
+        run_dir:
+            The run folder (see :func:`core.training.runs.find_run`).
+        dataset:
+            The same dataset the run was trained on (same spec and seed).
+        steps:
+            A new total number of steps (default: the run's own).
+
+        Returns
+        -------
+        Trainer
+            Ready to :meth:`run`.
+
+        Raises
+        ------
+        DataError
+            Not a run folder, no checkpoint, or a dataset that does not match the run.
+        ValueError
+            ``steps`` is not more than the steps already done.
+        """
+        from core.training import checkpoint, run_store
+
+        run_dir = Path(run_dir)
+        meta = run_store.read_settings(run_dir)
+        known = {f.name for f in fields(TrainConfig)}
+        try:
+            config = TrainConfig(**{k: v for k, v in meta["settings"].items() if k in known})
+        except TypeError as exc:
+            raise DataError(run_dir / run_store.SETTINGS_FILE, f"incomplete settings ({exc})") \
+                from None
+        config.save = True
+        config.run_dir = str(run_dir)
+        if tuple(meta.get("class_names", ())) != tuple(dataset.class_names):
+            raise DataError(run_dir, f"the run was trained on classes {meta.get('class_names')} "
+                                     f"but the dataset has {list(dataset.class_names)}")
+        ref = checkpoint.latest_checkpoint(run_dir)
+        if ref is None:
+            raise DataError(run_dir, "the run has no checkpoint to resume from")
+        if steps is not None:
+            config.steps = int(steps)
+        if config.steps <= ref.step:
+            raise ValueError(f"the run has already done {ref.step} of {config.steps} steps; "
+                             f"give a larger total number of steps to continue it")
+        trainer = cls(config, dataset)
+        checkpoint.restore_trainer(trainer, run_dir)
+        trainer.start_step = ref.step
+        trainer.run_dir = run_dir
+        trainer.timeline = [s for s in run_store.read_timeline(run_dir) if s.step <= ref.step]
+        trainer._started_at = run_store.read_status(run_dir).get("started")
+        return trainer
+
+    def _tf_checkpoint(self) -> Any:
+        """The (cached) ``tf.train.Checkpoint`` over model, optimizer, step and knobs."""
+        if self._tf_ckpt is None:
+            from core.training.checkpoint import tf_checkpoint
+
+            self._tf_ckpt = tf_checkpoint(self)
+        return self._tf_ckpt
+
+    def _restore_knobs(self, knobs: dict) -> None:
+        """Set the live knobs to saved values (no KnobChanged events)."""
+        with self._lock:
+            self.learning_rate.assign(float(knobs["learning_rate"]))
+            self.l2.assign(float(knobs["l2"]))
+            for layer in self._dropouts:
+                layer.rate.assign(float(knobs["dropout"]))
+            for name in LIVE_KNOBS:
+                setattr(self.config, name, float(knobs[name]))
 
     # -- controls (any thread) ------------------------------------------------------------------
     def knob(self, name: str) -> float:
@@ -219,15 +304,27 @@ class Trainer:
 
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> Iterator[Event]:
-        """Train, yielding events; ends with RunFinished or RunFailed (never raises)."""
+        """Train, yielding events; ends with RunFinished or RunFailed (never raises).
+
+        With ``config.save`` the run writes to its folder from the start: settings, status,
+        history, a checkpoint at the start, at an evaluation once ``checkpoint_seconds`` have
+        passed since the last one, and at the end, plus the final model (see
+        :mod:`core.training.run_store`). Closing the generator early saves the run as stopped.
+        """
         cfg = self.config
         start = time.perf_counter()
-        step = 0
+        step = self.start_step
+        run_dir: Path | None = None
+        ended = False
         try:
+            if cfg.save:
+                run_dir = self._open_run_dir()
             yield RunStarted(cfg.steps, cfg.to_dict(), self.dataset.class_names,
-                             self.dataset.provenance.description, None)
+                             self.dataset.provenance.description,
+                             str(run_dir) if run_dir else None)
             yield self.snapshot()
-            window: list[tuple[float, int]] = [(start, 0)]
+            last_checkpoint = time.monotonic()
+            window: list[tuple[float, int]] = [(start, step)]
             while step < cfg.steps and not self._stop.is_set():
                 if not self._running.is_set():
                     yield RunPaused(step, True)
@@ -244,9 +341,12 @@ class Trainer:
                 bad = ~np.isfinite(losses)
                 if bad.any():
                     at = int(steps[np.argmax(bad)])
-                    yield RunFailed(at, f"diverged at step {at}: the loss became "
-                                        f"{losses[bad][0]} (try a smaller learning rate)",
-                                    diverged=True)
+                    message = (f"diverged at step {at}: the loss became {losses[bad][0]} "
+                               f"(try a smaller learning rate)")
+                    if run_dir is not None:
+                        self._mark(run_dir, "diverged", at, message)
+                    ended = True
+                    yield RunFailed(at, message, diverged=True)
                     return
                 self.steps_log.extend(steps, losses, accs, lrs)
                 step += k
@@ -265,22 +365,87 @@ class Trainer:
                                        "minibatch_loss": float(losses[-1]),
                                        "minibatch_accuracy": float(accs[-1])})
                     yield EvalMetrics(last, "valid", ev.loss, ev.accuracy, ev.confusion)
+                    if (run_dir is not None and step < cfg.steps
+                            and time.monotonic() - last_checkpoint >= cfg.checkpoint_seconds):
+                        self._checkpoint(run_dir, "running")
+                        last_checkpoint = time.monotonic()
             yield from self._drain_knobs()
             test = self.evaluate("test")
             self.last_test = test
             yield test
             seconds = time.perf_counter() - start
             final = self.final_metrics(test)
-            if cfg.save:
-                from core.training.run_store import save_run
-
-                self.run_dir = save_run(self, final, seconds, cfg.run_dir or _new_run_dir(cfg))
-            yield RunFinished(step, self._stop.is_set() and step < cfg.steps, test, seconds,
-                              step / max(seconds, 1e-9),
+            stopped = self._stop.is_set() and step < cfg.steps
+            if run_dir is not None:
+                self._save_end(run_dir, "stopped" if stopped else "finished", final, seconds)
+            ended = True
+            yield RunFinished(step, stopped, test, seconds,
+                              (step - self.start_step) / max(seconds, 1e-9),
                               str(self.run_dir) if self.run_dir else None, final)
+        except GeneratorExit:  # the consumer closed us at a yield: still save what there is
+            if run_dir is not None and not ended:
+                try:
+                    self._save_end(run_dir, "stopped", self.final_metrics(self.last_test),
+                                   time.perf_counter() - start)
+                except Exception:  # nothing may escape a closing generator
+                    self._mark(run_dir, "stopped", int(self.step.numpy()), "")
+            raise
         except Exception as exc:  # the window must never die because the worker failed
-            yield RunFailed(step, f"{type(exc).__name__}: {exc}",
-                            details=traceback.format_exc())
+            message = f"{type(exc).__name__}: {exc}"
+            if run_dir is not None and not ended:
+                self._mark(run_dir, "failed", step, message)
+            yield RunFailed(step, message, details=traceback.format_exc())
+
+    # -- the run folder ---------------------------------------------------------------------------
+    def _open_run_dir(self) -> Path:
+        """Create the run folder; write settings, status ``running`` and a first checkpoint."""
+        from core.training import run_store
+
+        if self.run_dir is None:
+            self.run_dir = Path(self.config.run_dir or _new_run_dir(self.config))
+        run_dir = self.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self._started_at = self._started_at or datetime.now().isoformat(timespec="seconds")
+        run_store.write_settings(self, run_dir)
+        if self.start_step == 0:
+            self._checkpoint(run_dir, "running")
+        else:
+            run_store.write_status(run_dir, "running", self, self.start_step,
+                                   started=self._started_at)
+        return run_dir
+
+    def _checkpoint(self, run_dir: Path, state: str) -> None:
+        """Checkpoint, then history, weight timeline and status (all atomic)."""
+        from core.training import run_store
+        from core.training.checkpoint import write_checkpoint
+        from core.training.history import write_history_csv
+
+        ref = write_checkpoint(self, run_dir)
+        run_store.add_to_timeline(self.timeline, self.snapshot())
+        run_store.write_timeline(run_dir, self.timeline)
+        write_history_csv(run_dir / run_store.HISTORY_FILE, self.steps_log, self.evals)
+        run_store.write_status(run_dir, state, self, ref.step, started=self._started_at)
+
+    def _save_end(self, run_dir: Path, state: str, final: dict, seconds: float) -> None:
+        """A last checkpoint (so the run can be continued), the final model, then the status."""
+        from core.training import run_store
+
+        self._checkpoint(run_dir, "running")
+        run_store.save_run(self, final, seconds, run_dir)
+        run_store.write_status(run_dir, state, self, int(self.step.numpy()),
+                               started=self._started_at)
+
+    def _mark(self, run_dir: Path, state: str, steps_done: int, message: str) -> None:
+        """Record a failed/diverged/stopped state; a failure to write it is ignored."""
+        from core.training import run_store
+        from core.training.history import write_history_csv
+
+        try:
+            write_history_csv(run_dir / run_store.HISTORY_FILE, self.steps_log, self.evals)
+            run_store.write_status(run_dir, state, self, steps_done, message,
+                                   started=self._started_at)
+        except OSError:
+            pass
 
     def _drain_knobs(self) -> Iterator[KnobChanged]:
         with self._lock:
