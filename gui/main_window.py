@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         elif isinstance(ev, StepMetrics):
             self._last_step = ev
             self._status_dirty = True
-            self.curves.add_step(ev.step, ev.loss, ev.accuracy)
+            self.curves.add_step(ev.step, ev.cross_entropy, ev.accuracy)
         elif isinstance(ev, EvalMetrics):
             self._on_eval(ev)
         elif isinstance(ev, WeightSnapshot):

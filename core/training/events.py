@@ -23,7 +23,11 @@ class RunStarted:
 
 @dataclass(frozen=True)
 class StepMetrics:
-    """Minibatch loss and accuracy after training step ``step`` (0-based)."""
+    """Minibatch loss and accuracy after training step ``step`` (0-based).
+
+    ``loss`` is what the lessons print as "Minibatch loss": cross-entropy plus the L2 penalty.
+    ``cross_entropy`` leaves the penalty out, so it compares with the validation loss.
+    """
 
     step: int
     loss: float
@@ -32,6 +36,7 @@ class StepMetrics:
     steps_per_second: float
     samples_per_second: float
     elapsed: float
+    cross_entropy: float = float("nan")
 
 
 @dataclass(frozen=True)

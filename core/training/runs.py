@@ -22,7 +22,7 @@ import numpy as np
 from core.data.errors import DataError
 from core.paths import runs_dir
 from core.training import run_store
-from core.training.checkpoint import POINTER_FILE
+from core.training.checkpoint import POINTER_FILE, latest_checkpoint
 from core.training.events import WeightSnapshot
 from core.training.history import read_history_csv
 
@@ -140,11 +140,21 @@ def read_run_info(path: str | Path) -> RunInfo:
     cfg = meta["settings"]
     status = run_store.read_status(path)
     best = status.get("best_valid_accuracy")
+    state = effective_state(status) if status else "interrupted"
+    steps_done = int(status.get("steps_done") or 0)
+    if state == "interrupted":
+        # A kill can land between the checkpoint and the status update: the checkpoint is
+        # what a resume continues from, so it is what "steps done" means here.
+        try:
+            ref = latest_checkpoint(path)
+        except DataError:
+            ref = None
+        if ref is not None:
+            steps_done = ref.step
     return RunInfo(
         id=path.name, path=path, preset=str(cfg.get("preset", "?")),
         dataset=str(cfg.get("dataset", "?")),
-        status=effective_state(status) if status else "interrupted",
-        steps_done=int(status.get("steps_done") or 0),
+        status=state, steps_done=steps_done,
         total_steps=int(status.get("total_steps") or cfg.get("steps") or 0),
         best_valid_accuracy=None if best is None else float(best),
         started=str(status.get("started") or ""), message=str(status.get("message") or ""),

@@ -242,12 +242,13 @@ class Trainer:
         exponent = tf.cast(self.step // self._decay_steps, tf.float32)
         return self.learning_rate * tf.pow(self._decay_rate, exponent)
 
-    def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
         self.trace_count += 1  # Python side effect: runs only when tracing
         k = tf.shape(idx)[0]
         losses = tf.TensorArray(tf.float32, size=k)
         accs = tf.TensorArray(tf.float32, size=k)
         lrs = tf.TensorArray(tf.float32, size=k)
+        xents = tf.TensorArray(tf.float32, size=k)
         variables = self.model.trainable_variables
         for i in tf.range(k):
             x = tf.gather(self._train_x, idx[i])
@@ -256,8 +257,9 @@ class Trainer:
             self.optimizer.learning_rate.assign(lr)
             with tf.GradientTape() as tape:
                 logits = self.model(x, training=True)
-                loss = tf.reduce_mean(
+                xent = tf.reduce_mean(
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+                loss = xent
                 if self._kernels:
                     loss += self.l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
             grads = tape.gradient(loss, variables)
@@ -267,8 +269,9 @@ class Trainer:
             losses = losses.write(i, loss)
             accs = accs.write(i, acc)
             lrs = lrs.write(i, lr)
+            xents = xents.write(i, xent)
             self.step.assign_add(1)
-        return losses.stack(), accs.stack(), lrs.stack()
+        return losses.stack(), accs.stack(), lrs.stack(), xents.stack()
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
@@ -336,7 +339,8 @@ class Trainer:
                 yield from self._drain_knobs()
                 k = min(cfg.steps_per_call, cfg.steps - step,
                         _until_next(step, cfg.eval_every), _until_next(step, cfg.snapshot_every))
-                losses, accs, lrs = (t.numpy() for t in self._train_chunk(self.schedule.next(k)))
+                losses, accs, lrs, xents = (
+                    t.numpy() for t in self._train_chunk(self.schedule.next(k)))
                 steps = np.arange(step, step + k)
                 bad = ~np.isfinite(losses)
                 if bad.any():
@@ -354,7 +358,7 @@ class Trainer:
                 window = [*window[-20:], (now, step)]
                 rate = (step - window[0][1]) / max(now - window[0][0], 1e-9)
                 yield StepMetrics(step - 1, float(losses[-1]), float(accs[-1]), float(lrs[-1]),
-                                  rate, rate * cfg.batch_size, now - start)
+                                  rate, rate * cfg.batch_size, now - start, float(xents[-1]))
                 last = step - 1  # 0-based index of the step just done, as the lessons count
                 if last % cfg.snapshot_every == 0 or step == cfg.steps:
                     yield self.snapshot()

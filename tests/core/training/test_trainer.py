@@ -176,3 +176,11 @@ def test_save_and_load_give_the_same_predictions(tiny_letters, tmp_path):
     np.testing.assert_allclose(live, loaded, atol=1e-5)
     lines = (tmp_path / "r" / "history.csv").read_text().splitlines()
     assert len(lines) == 21 and lines[0].startswith("step,minibatch_loss")
+
+
+def test_cross_entropy_leaves_the_l2_penalty_out(tiny_letters):
+    trainer = Trainer(small_config("nn1024-l2", steps=10, l2=0.01), tiny_letters)
+    steps = [e for e in trainer.run() if isinstance(e, StepMetrics)]
+    for e in steps:
+        assert np.isfinite(e.cross_entropy)
+        assert e.cross_entropy < e.loss  # the lesson's minibatch loss includes lambda * L2
