@@ -21,6 +21,7 @@ import numpy as np
 
 from core import paths
 from core.data.dataset import SPLITS, Dataset, Provenance
+from core.json_io import json_default
 
 CACHE_FORMAT = 1
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def _save(key: str, ds: Dataset) -> Path:
         arrays[f"{split}_x"], arrays[f"{split}_y"] = x, y
     arrays["name"] = np.array(ds.name)
     arrays["class_names"] = np.array(ds.class_names, dtype=str)
-    arrays["provenance"] = np.array(json.dumps(ds.provenance.to_dict(), default=_json_default))
+    arrays["provenance"] = np.array(json.dumps(ds.provenance.to_dict(), default=json_default))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -140,13 +141,3 @@ def load(key: str) -> Dataset | None:
     except Exception:  # any broken cache file is simply rebuilt
         path.unlink(missing_ok=True)
         return None
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)

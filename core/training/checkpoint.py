@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from core.data.errors import DataError
+from core.json_io import json_default, write_json_atomic
 
 if TYPE_CHECKING:
     from core.training.trainer import Trainer
@@ -72,18 +73,6 @@ def save_npz_atomic(path: Path, **arrays: Any) -> None:
         raise
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON to a temporary file in the same folder, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps(obj, indent=2, default=_json_default))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_checkpoint(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
     """Checkpoint ``trainer`` into ``run_dir`` (TF variables, then sidecar, then the pointer).
 
@@ -116,7 +105,7 @@ def write_checkpoint(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
         schedule_pos=np.array(sched._pos, np.int64),
         schedule_step=np.array(sched._step, np.int64),
         rng_state=np.array(json.dumps(sched._rng.bit_generator.state)),
-        evals=np.array(json.dumps(trainer.evals, default=_json_default)),
+        evals=np.array(json.dumps(trainer.evals, default=json_default)),
         knobs=np.array(json.dumps({k: trainer.knob(k) for k in ("learning_rate", "l2",
                                                                  "dropout")})),
     )
@@ -244,13 +233,3 @@ def restore_trainer(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
         raise DataError(ref.state, f"the checkpoint is at step {int(trainer.step.numpy())} "
                                    f"but its state says {ref.step}")
     return ref
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)

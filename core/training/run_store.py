@@ -18,13 +18,13 @@ import os
 import socket
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core.data.errors import DataError
+from core.json_io import write_json_atomic
 from core.training.checkpoint import save_npz_atomic
-from core.training.checkpoint import write_json_atomic as _write_json
 from core.training.events import WeightSnapshot
 from core.training.history import write_history_csv
 
@@ -42,11 +42,6 @@ SNAPSHOTS_FILE = "snapshots.npz"
 MAX_SNAPSHOTS = 48
 MAX_SNAPSHOT_BYTES = 24 << 20
 STATES = ("running", "finished", "stopped", "interrupted", "failed", "diverged")
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON to a temporary file, then rename it over ``path``."""
-    _write_json(Path(path), obj)
 
 
 def process_start_time(pid: int) -> str | None:
