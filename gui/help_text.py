@@ -47,3 +47,6 @@ def help_html() -> str:
     """All panel help texts as one small HTML page."""
     parts = [f"<h3>{title}</h3><p>{text}</p>" for title, text in PANEL_HELP.values()]
     return "".join(parts)
+
+RUNS_HELP = ("Every run is saved as it trains. List past runs, open one to see its curves, "
+             "weights and model, or resume an interrupted one from its last checkpoint.")

@@ -1,0 +1,135 @@
+"""A past run read back for the window: its summary, curves, last weights and model.
+
+:func:`read_run` runs on a worker thread (loading the model imports TensorFlow);
+:func:`fill_curves` puts the history into the curves panel on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from core.training.events import WeightSnapshot
+    from core.training.runs import RunInfo
+    from gui.panels.curves import CurvesPanel
+
+MAX_CURVE_POINTS = 20_000  # a longer history is thinned (every k-th step) for display
+
+
+@dataclass
+class OpenedRun:
+    """Everything the window shows of a past run.
+
+    Attributes
+    ----------
+    info:
+        The run's summary (status, steps, best accuracy ...).
+    rows:
+        Per-step history ``(step, loss, accuracy, learning_rate)``, shape (n, 4).
+    evals:
+        Validation points: dicts with ``step``, ``valid_loss``, ``valid_accuracy``.
+    snapshot:
+        The last weight mosaic of its timeline, or None.
+    predictor:
+        A :class:`core.inference.Predictor` over its model (final or last checkpoint), or None.
+    test_accuracy:
+        The final test accuracy (0..1) of a finished or stopped run, or None.
+    settings:
+        The run's ``settings.json``.
+    problems:
+        What could not be read (each one line), shown to the learner.
+    """
+
+    info: RunInfo
+    rows: np.ndarray
+    evals: list[dict]
+    snapshot: WeightSnapshot | None
+    predictor: Any
+    test_accuracy: float | None
+    settings: dict
+    problems: list[str] = field(default_factory=list)
+
+
+def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
+    """Read run folder ``path`` (call on a worker thread).
+
+    Parameters
+    ----------
+    path:
+        The run folder.
+    with_model:
+        Also load its model (imports TensorFlow).
+
+    Returns
+    -------
+    OpenedRun
+        What could be read; missing parts are None/empty and explained in ``problems``.
+
+    Raises
+    ------
+    DataError
+        ``path`` is not a run folder.
+    """
+    from core.data.errors import DataError
+    from core.training import run_store
+    from core.training.runs import load_history, load_snapshots, read_run_info
+
+    info = read_run_info(path)
+    settings = run_store.read_settings(path)
+    problems: list[str] = []
+    try:
+        rows, evals = load_history(path)
+    except DataError as exc:
+        rows, evals = np.zeros((0, 4)), []
+        problems.append(str(exc))
+    try:
+        snaps = load_snapshots(path)
+    except DataError as exc:
+        snaps = []
+        problems.append(str(exc))
+    predictor = None
+    if with_model:
+        from core.inference import load_predictor
+
+        try:
+            predictor = load_predictor(path)
+        except (DataError, FileNotFoundError, OSError, ValueError) as exc:
+            problems.append(f"the model could not be loaded: {exc}")
+    return OpenedRun(info, rows, evals, snaps[-1] if snaps else None, predictor,
+                     _test_accuracy(Path(path)), settings, problems)
+
+
+def _test_accuracy(path: Path) -> float | None:
+    from core.training.run_store import METRICS_FILE
+
+    try:
+        final = json.loads((path / METRICS_FILE).read_text())["final"]
+        value = float(final["test_accuracy"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return value if np.isfinite(value) else None
+
+
+def fill_curves(curves: CurvesPanel, run: OpenedRun, *, keep_previous: bool = True) -> None:
+    """Show ``run``'s history in ``curves`` (the current curves become the 'previous run')."""
+    if not keep_previous:
+        curves.clear()
+    cfg = run.settings.get("settings", {})
+    curves.start_run(run.info.total_steps, restricted=int(cfg.get("restrict_batches", 0)) > 0)
+    rows = run.rows
+    if len(rows) > MAX_CURVE_POINTS:
+        keep = np.unique(np.r_[np.arange(0, len(rows), len(rows) // MAX_CURVE_POINTS + 1),
+                               len(rows) - 1])
+        rows = rows[keep]
+    for step, loss, acc, _lr in rows:
+        curves.add_step(int(step), float(loss), float(acc))
+    for e in run.evals:
+        curves.add_eval(int(e["step"]), "valid", float(e["valid_loss"]),
+                        float(e["valid_accuracy"]))
+    if run.test_accuracy is not None and len(run.rows):
+        curves.add_eval(int(run.rows[-1, 0]), "test", float("nan"), run.test_accuracy)
