@@ -1,0 +1,114 @@
+"""Shared helpers: environment, timing statistics, memory readings, datasets, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BENCH_HOME = Path(os.environ.get("GLYPH_BENCH_HOME", "/tmp/glyph-lab-bench"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def setup_env(cache: str = "cache") -> None:
+    """Quiet TensorFlow, offscreen Qt, and caches/runs/settings in the bench folder."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    for env, sub in (("GLYPH_LAB_CACHE_DIR", cache), ("GLYPH_LAB_DATA_DIR", "downloads"),
+                     ("GLYPH_LAB_RUNS_DIR", "runs"), ("XDG_CONFIG_HOME", "config")):
+        path = BENCH_HOME / sub
+        path.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault(env, str(path))
+
+
+def median(values: Sequence[float]) -> float:
+    """Median of ``values`` (NaN when empty)."""
+    return float(statistics.median(values)) if len(values) else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0..100) of ``values`` (NaN when empty)."""
+    return float(np.percentile(np.asarray(values, float), q)) if len(values) else float("nan")
+
+
+def repeat(fn: Callable[[], float], n: int) -> list[float]:
+    """Call ``fn`` ``n`` times and return what it returned."""
+    return [fn() for _ in range(n)]
+
+
+def _status_kb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return float(line.split()[1])
+    return float("nan")
+
+
+def rss_mb() -> float:
+    """This process's resident set size now, in MB."""
+    return _status_kb("VmRSS") / 1024
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far (VmHWM), in MB."""
+    return _status_kb("VmHWM") / 1024
+
+
+def random_dataset(train: int, valid: int = 500, test: int = 500, seed: int = 0) -> Any:
+    """A letters :class:`~core.data.dataset.Dataset` of random uint8 images (speed runs only)."""
+    from core.data.dataset import Dataset, Provenance
+
+    rng = np.random.default_rng(seed)
+
+    def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+        return (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+                rng.integers(0, 10, n).astype(np.uint8))
+
+    (tx, ty), (vx, vy), (sx, sy) = split(train), split(valid), split(test)
+    return Dataset("random", tuple("ABCDEFGHIJ"), tx, ty, vx, vy, sx, sy,
+                   Provenance(source="bench", description="random uint8 images"))
+
+
+def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
+                   classes: int = 10) -> float:
+    """FLOPs of one SGD step of an MLP: forward 2*B*sum(in*out), backward twice that."""
+    sizes = [inputs, *hidden, classes]
+    macs = sum(a * b for a, b in itertools.pairwise(sizes))
+    return 6.0 * batch * macs
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    """``--quick`` and ``--json PATH``, the options every benchmark takes."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="reduced version (seconds)")
+    p.add_argument("--json", metavar="PATH", help="also write the JSON object to PATH")
+    return p.parse_args()
+
+
+def emit(result: dict, path: str | None = None) -> None:
+    """Print ``result`` as one JSON line on stdout (and write it to ``path``)."""
+    text = json.dumps(result, sort_keys=False)
+    if path:
+        Path(path).write_text(text + "\n")
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+class Clock:
+    """Wall-clock stopwatch (``time.perf_counter``)."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def __call__(self) -> float:
+        """Seconds since creation."""
+        return time.perf_counter() - self.t0

@@ -1,0 +1,192 @@
+"""Benchmark 3: training nn1024 inside the real window (offscreen) vs the headless trainer.
+
+In one process: the headless :class:`~core.training.trainer.Trainer` and the window's run use
+the same config (the window's own ``make_config``) and the same data, alternating. While the
+window trains, a 5 ms precise timer on the GUI thread measures event-loop stalls (the delay of
+each tick beyond 5 ms) and every repaint is counted. Steps/s come from the trainer's own
+timestamps, medians over segments after warm-up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from bench.common import (
+    BENCH_HOME,
+    Clock,
+    emit,
+    median,
+    parse_args,
+    percentile,
+    random_dataset,
+    setup_env,
+)
+from bench.throughput import segment_median
+
+TICK_MS = 5
+
+
+def make_window(name: str = "bench") -> tuple[Any, Any]:
+    """The QApplication and an instrumented, shown :class:`gui.main_window.MainWindow`.
+
+    The window records ``paints`` (start, seconds) of every repaint and ``marks``
+    (trainer elapsed seconds, steps done) of every StepMetrics it receives.
+    """
+    setup_env()
+    from gui.app import create_app
+
+    app = create_app(["glyph-lab-bench"])
+    from PySide6.QtCore import QSettings
+
+    from core.training.events import StepMetrics
+    from gui.main_window import MainWindow
+    from gui.settings import AppSettings
+
+    class BenchWindow(MainWindow):
+        def __init__(self, **kw: Any) -> None:
+            self.paints: list[tuple[float, float]] = []
+            self.marks: list[tuple[float, int]] = []
+            super().__init__(**kw)
+
+        def _paint(self) -> None:
+            t0 = time.perf_counter()
+            super()._paint()
+            self.paints.append((t0, time.perf_counter() - t0))
+
+        def _on_event(self, ev: object) -> None:
+            if isinstance(ev, StepMetrics):
+                self.marks.append((ev.elapsed, ev.step + 1))
+            super()._on_event(ev)
+
+    ini = BENCH_HOME / "config" / f"{name}.ini"
+    ini.unlink(missing_ok=True)
+    store = QSettings(str(ini), QSettings.Format.IniFormat)
+    errors: list[tuple[str, str, str]] = []
+    window = BenchWindow(settings=AppSettings(store), load_on_start=False,
+                         error_sink=lambda *e: errors.append(e))
+    window.bench_errors = errors
+    window.show()
+    app.processEvents()
+    return app, window
+
+
+def wait_until(app: Any, predicate: Any, timeout_s: float) -> None:
+    """Run the Qt event loop until ``predicate()`` is true (RuntimeError after ``timeout_s``)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout_s
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(lambda: (predicate() or time.perf_counter() > deadline) and loop.quit())
+    poll.start()
+    if not predicate():
+        loop.exec()
+    poll.stop()
+    if not predicate():
+        raise RuntimeError(f"timed out after {timeout_s:.0f} s")
+
+
+class StallProbe:
+    """A precise 5 ms timer on the GUI thread; ``gaps_ms`` are the extra delays of its ticks."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        """Start (clears earlier ticks)."""
+        self.ticks.clear()
+        self.timer.start()
+
+    def stop(self) -> list[float]:
+        """Stop; returns the delays beyond 5 ms between consecutive ticks, in ms."""
+        self.timer.stop()
+        return [max(0.0, (b - a) * 1e3 - TICK_MS) for a, b in itertools.pairwise(self.ticks)]
+
+
+def train_in_window(app: Any, window: Any, timeout_s: float = 900,
+                    stop_after_s: float | None = None) -> dict:
+    """Start a run with the window's controls and wait for it; returns its figures.
+
+    With ``stop_after_s`` the run is stopped (as the Stop button does) after that many seconds.
+    """
+    from PySide6.QtCore import QTimer
+
+    window.marks.clear()
+    window.paints.clear()
+    probe = StallProbe()
+    probe.start()
+    t0 = time.perf_counter()
+    window.start_training()
+    if stop_after_s is not None:
+        QTimer.singleShot(int(stop_after_s * 1000), window.stop_training)
+    wait_until(app, lambda: not window.running, timeout_s)
+    seconds = time.perf_counter() - t0
+    gaps = probe.stop()
+    if window.last_failed is not None or window.bench_errors:
+        raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
+    steps = window.marks[-1][1]
+    busy = [t for t, _ in window.paints if t0 <= t <= t0 + seconds]
+    return {"steps_per_s": segment_median(window.marks, steps, 5), "gaps": gaps,
+            "repaint_hz": len(busy) / seconds, "seconds": seconds,
+            "paint_ms": [d * 1e3 for _, d in window.paints]}
+
+
+def setup_run(app: Any, window: Any, ds: Any, preset: str, steps: int) -> None:
+    """Give the window ``ds`` and the controls ``preset`` and ``steps``; load TensorFlow."""
+    window.set_dataset(ds, "random")
+    window.controls.select_preset(preset)
+    window.controls.set_values({"steps": steps})
+    window.import_tensorflow()
+    wait_until(app, lambda: window.tf_ready, 120)
+
+
+def headless_rate(window: Any, ds: Any) -> float:
+    """Steps/s of the headless trainer with the config the window would use."""
+    from bench.throughput import segment_median as seg
+    from core.training.events import StepMetrics
+    from core.training.trainer import Trainer
+
+    cfg = window.make_config()
+    marks = [(time.perf_counter(), ev.step + 1) for ev in Trainer(cfg, ds).run()
+             if isinstance(ev, StepMetrics)]
+    return seg(marks, cfg.steps, 5)
+
+
+def run(quick: bool = False) -> dict:
+    """Returns ``{ratio_vs_headless, stall_p99_ms, stall_max_ms, repaint_hz}`` and details."""
+    clock = Clock()
+    app, window = make_window("gui_live")
+    ds = random_dataset(train=12800, valid=1000, test=1000)
+    setup_run(app, window, ds, "nn1024", 400 if quick else 3000)
+    headless, live, gaps, hz = [], [], [], []
+    for _ in range(1 if quick else 2):
+        headless.append(headless_rate(window, ds))
+        r = train_in_window(app, window)
+        live.append(r["steps_per_s"])
+        gaps.extend(r["gaps"])
+        hz.append(r["repaint_hz"])
+    window.close()
+    app.processEvents()
+    return {"ratio_vs_headless": median(live) / median(headless),
+            "stall_p99_ms": percentile(gaps, 99), "stall_max_ms": max(gaps),
+            "repaint_hz": median(hz), "window_steps_per_s": median(live),
+            "headless_steps_per_s": median(headless), "ticks": len(gaps), "seconds": clock()}
+
+
+def main() -> None:
+    """``python -m bench.gui_live [--quick] [--json PATH]``."""
+    args = parse_args(__doc__.splitlines()[0])
+    emit(run(args.quick), args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Benchmark 1: training steps/s of the project's trainer vs plain ``keras.Model.fit``.
+
+Both train the same architecture on the same random uint8 images with the same batch size in the
+same process. The trainer's events are consumed as the window would (weight snapshots every 50
+steps, validation every 100); Keras ``fit`` runs with its defaults. Rates are medians over
+segments after a warm-up (tracing excluded on both sides).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from bench.common import Clock, emit, median, parse_args, random_dataset, setup_env
+
+CASES = {"nn1024": 128, "cnn-pool": 16}
+
+
+def trainer_rate(preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
+                 ) -> float:
+    """Median steps/s of ``Trainer(...).run()`` over ``segments`` windows after warm-up."""
+    from core.training.config import TrainConfig
+    from core.training.events import StepMetrics
+    from core.training.trainer import Trainer
+
+    settings = {"steps": steps, "save": False, "snapshot_every": 50, "eval_every": 100,
+                **overrides}
+    cfg = TrainConfig.from_preset(preset, dataset="random", **settings)
+    marks: list[tuple[float, int]] = []
+    for ev in Trainer(cfg, ds).run():
+        if isinstance(ev, StepMetrics):
+            marks.append((time.perf_counter(), ev.step + 1))
+    return segment_median(marks, steps, segments)
+
+
+def segment_median(marks: list[tuple[float, int]], steps: int, segments: int) -> float:
+    """Median rate over ``segments`` equal step windows, skipping the first 20% as warm-up."""
+    start = next(i for i, (_, s) in enumerate(marks) if s >= steps * 0.2)
+    marks = marks[start:]
+    size = max(1, (len(marks) - 1) // segments)
+    rates = []
+    for i in range(0, len(marks) - size, size):
+        (t0, s0), (t1, s1) = marks[i], marks[i + size]
+        rates.append((s1 - s0) / (t1 - t0))
+    return median(rates)
+
+
+def keras_rate(preset: str, ds: object, steps_per_epoch: int, epochs: int) -> float:
+    """Median steps/s of plain ``model.fit`` epochs (the first epoch, with tracing, is dropped)."""
+    import keras
+
+    from core.models.build import build_model
+    from core.models.presets import get_preset
+
+    p = get_preset(preset)
+    model = build_model(p.model, 10, 0.0, seed=0)
+    model.compile(optimizer=keras.optimizers.SGD(p.learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    n = steps_per_epoch * p.batch_size
+    if n > len(ds.train_x):
+        raise ValueError(f"{steps_per_epoch} steps of {p.batch_size} need {n} images")
+    x, y = ds.train_x[:n], ds.train_y[:n].astype("int32")
+    stamps: list[float] = []
+
+    class Stamp(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            stamps.append(time.perf_counter())
+
+    model.fit(x, y, batch_size=p.batch_size, epochs=epochs + 1, shuffle=True, verbose=0,
+              callbacks=[Stamp()])
+    return median([steps_per_epoch / (b - a) for a, b in itertools.pairwise(stamps)])
+
+
+def run(quick: bool = False) -> dict:
+    """Both cases; returns ``{preset: {steps_per_s, keras_steps_per_s, ratio_vs_keras}}``."""
+    setup_env()
+    clock = Clock()
+    ds = random_dataset(train=25600, valid=1000, test=500)
+    out: dict = {}
+    for preset, batch in CASES.items():
+        per_epoch = 50 if quick else 200
+        steps = 200 if quick else 1500
+        keras_sps, ours = [], []
+        for _ in range(1 if quick else 2):  # alternate, so slow drifts in load hit both
+            keras_sps.append(keras_rate(preset, ds, per_epoch, 2 if quick else 4))
+            ours.append(trainer_rate(preset, ds, steps, 3 if quick else 5))
+        ratios = [a / b for a, b in zip(ours, keras_sps, strict=True)]
+        out[preset] = {"steps_per_s": median(ours), "keras_steps_per_s": median(keras_sps),
+                       "ratio_vs_keras": median(ratios), "batch_size": batch,
+                       "ratios": ratios}
+    out["seconds"] = clock()
+    return out
+
+
+def main() -> None:
+    """``python -m bench.throughput [--quick] [--json PATH]``."""
+    args = parse_args(__doc__.splitlines()[0])
+    emit(run(args.quick), args.json)
+
+
+if __name__ == "__main__":
+    main()
