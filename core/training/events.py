@@ -96,7 +96,7 @@ class RunFinished:
 
 @dataclass(frozen=True)
 class RunFailed:
-    """The run ended with an error; ``diverged`` is True for a NaN/inf loss."""
+    """The run ended with an error; ``diverged`` is True for a NaN/inf or exploded loss."""
 
     step: int
     message: str

@@ -41,6 +41,11 @@ from core.training.history import StepLog
 from core.weights import choose_hidden_units, weight_display
 
 EVAL_BATCH = 1000
+# A mean cross-entropy this large means the logits differ by thousands: the weights have blown
+# up. With a too-large learning rate the loss often jumps to ~1e11 and then sinks back to a
+# finite plateau of dead ReLUs instead of ever becoming NaN, so a NaN check alone misses it.
+# Healthy runs stay below ~20 (ln 10 = 2.3 at the start).
+DIVERGED_CROSS_ENTROPY = 1e3
 
 
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
@@ -342,10 +347,12 @@ class Trainer:
                 losses, accs, lrs, xents = (
                     t.numpy() for t in self._train_chunk(self.schedule.next(k)))
                 steps = np.arange(step, step + k)
-                bad = ~np.isfinite(losses)
+                bad = ~np.isfinite(losses) | ~(xents < DIVERGED_CROSS_ENTROPY)
                 if bad.any():
-                    at = int(steps[np.argmax(bad)])
-                    message = (f"diverged at step {at}: the loss became {losses[bad][0]} "
+                    first = int(np.argmax(bad))
+                    at = int(steps[first])
+                    value = losses[first] if not np.isfinite(losses[first]) else xents[first]
+                    message = (f"diverged at step {at}: the loss became {value:.3g} "
                                f"(try a smaller learning rate)")
                     if run_dir is not None:
                         self._mark(run_dir, "diverged", at, message)

@@ -277,9 +277,10 @@ class ControlsPanel(QWidget):
         box = QGroupBox("Live knobs", self)
         box.setToolTip("These take effect at the next training step, even mid-run")
         self.learning_rate = Knob(
-            1e-4, 10.0, decimals=4, parent=box,
-            why="Learning rate: how far each step moves the weights (0.0001 to 10). Too big "
-                "and the loss explodes; too small and nothing seems to happen.")
+            1e-4, 100.0, decimals=4, parent=box,
+            why="Learning rate: how far each step moves the weights (0.0001 to 100). Too big "
+                "and the loss explodes (try 50 on the 1024-unit net: the run stops, "
+                "diverged); too small and nothing seems to happen.")
         self.l2 = Knob(
             1e-5, 1.0, allow_zero=True, decimals=5, parent=box,
             why="L2 lambda: penalty on large weights, 0 (off) to 1. Far left = 0. "

@@ -111,7 +111,7 @@ def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
 def test_divergence_shows_the_step_and_the_last_checkpoint_stays_loadable(
         qtbot, tiny_dataset, app_settings, runs):
     w = make_window(qtbot, tiny_dataset, app_settings, error_sink=lambda *a: None)
-    w.run_overrides = {**CADENCE, "learning_rate": 1000.0, "checkpoint_seconds": 0.0}
+    w.run_overrides = {**CADENCE, "learning_rate": 50.0, "checkpoint_seconds": 0.0}
     start(qtbot, w, "nn1024", 300)
     finished(qtbot, w)
     failed = w.last_failed

@@ -139,6 +139,23 @@ def test_divergence_stops_the_run(tiny_letters):
     assert f"diverged at step {failed.step}" in failed.message
 
 
+@pytest.mark.parametrize("learning_rate", [50.0, 1000.0])
+def test_an_exploded_but_finite_loss_counts_as_divergence(tiny_letters, learning_rate):
+    # at these rates the loss jumps to ~1e11, then sinks to a finite dead-ReLU plateau and
+    # never becomes NaN: the run must still stop and say it diverged
+    events = list(Trainer(small_config("nn1024", learning_rate=learning_rate, steps=100),
+                          tiny_letters).run())
+    failed = events[-1]
+    assert isinstance(failed, RunFailed) and failed.diverged, failed
+    assert failed.step < 10
+    assert "try a smaller learning rate" in failed.message
+
+
+def test_a_healthy_run_is_not_called_diverged(tiny_letters):
+    events = list(Trainer(small_config("nn1024", steps=60), tiny_letters).run())
+    assert not any(isinstance(e, RunFailed) for e in events)
+
+
 def test_same_seed_same_curve(tiny_letters):
     def curve(seed):
         t = Trainer(small_config("nn1024-l2", steps=20, dropout=0.3, seed=seed), tiny_letters)
