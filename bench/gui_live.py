@@ -31,8 +31,10 @@ TICK_MS = 5
 def make_window(name: str = "bench") -> tuple[Any, Any]:
     """The QApplication and an instrumented, shown :class:`gui.main_window.MainWindow`.
 
-    The window records ``paints`` (start, seconds) of every repaint and ``marks``
-    (trainer elapsed seconds, steps done) of every StepMetrics it receives.
+    The window records ``paints`` (start, seconds) of every throttled repaint (buffers to
+    plot items), ``curve_paints`` (start, seconds) of every time Qt drew the curves view (the
+    drawing itself), and ``marks`` (trainer elapsed seconds, steps done) of every StepMetrics
+    it receives.
     """
     setup_env()
     from gui.app import create_app
@@ -47,6 +49,7 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
     class BenchWindow(MainWindow):
         def __init__(self, **kw: Any) -> None:
             self.paints: list[tuple[float, float]] = []
+            self.curve_paints: list[tuple[float, float]] = []
             self.marks: list[tuple[float, int]] = []
             super().__init__(**kw)
 
@@ -60,6 +63,18 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
                 self.marks.append((ev.elapsed, ev.step + 1))
             super()._on_event(ev)
 
+    import pyqtgraph as pg
+
+    view_paint = pg.GraphicsView.paintEvent
+
+    def timed_paint(view: Any, ev: Any) -> None:
+        t0 = time.perf_counter()
+        view_paint(view, ev)
+        if view is getattr(window_ref.get("w"), "curves_view", None):
+            window_ref["w"].curve_paints.append((t0, time.perf_counter() - t0))
+
+    window_ref: dict[str, Any] = {}
+    pg.GraphicsView.paintEvent = timed_paint
     ini = BENCH_HOME / "config" / f"{name}.ini"
     ini.unlink(missing_ok=True)
     store = QSettings(str(ini), QSettings.Format.IniFormat)
@@ -67,6 +82,8 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
     window = BenchWindow(settings=AppSettings(store), load_on_start=False,
                          error_sink=lambda *e: errors.append(e))
     window.bench_errors = errors
+    window.curves_view = window.curves.view
+    window_ref["w"] = window
     window.show()
     app.processEvents()
     return app, window
@@ -122,6 +139,7 @@ def train_in_window(app: Any, window: Any, timeout_s: float = 900,
 
     window.marks.clear()
     window.paints.clear()
+    window.curve_paints.clear()
     probe = StallProbe()
     probe.start()
     t0 = time.perf_counter()
@@ -137,7 +155,8 @@ def train_in_window(app: Any, window: Any, timeout_s: float = 900,
     busy = [t for t, _ in window.paints if t0 <= t <= t0 + seconds]
     return {"steps_per_s": segment_median(window.marks, steps, 5), "gaps": gaps,
             "repaint_hz": len(busy) / seconds, "seconds": seconds,
-            "paint_ms": [d * 1e3 for _, d in window.paints]}
+            "paint_ms": [d * 1e3 for _, d in window.paints],
+            "curve_paint_ms": [d * 1e3 for _, d in window.curve_paints]}
 
 
 def setup_run(app: Any, window: Any, ds: Any, preset: str, steps: int) -> None:
@@ -168,7 +187,7 @@ def run(quick: bool = False) -> dict:
     ds = random_dataset(train=12800, valid=1000, test=1000)
     setup_run(app, window, ds, "nn1024", 400 if quick else 3000)
     headless, live, gaps, hz = [], [], [], []
-    for _ in range(1 if quick else 2):
+    for _ in range(1 if quick else 3):
         headless.append(headless_rate(window, ds))
         r = train_in_window(app, window)
         live.append(r["steps_per_s"])

@@ -5,7 +5,8 @@ for 100,000 steps (3,000 with ``--quick``) in the real window, offscreen. RSS is
 second on the GUI thread; ``rss_growth_mb`` is the last sample minus the sample taken once 10%
 of the steps were done (warm-up: caches, compiled functions). A run still going after 8 minutes
 is stopped there and ``steps`` reports how far it got. The in-run baseline for repaint
-cost is the run's own start: median repaint time over the first 10% of repaints vs the last 10%.
+cost is the run's own start: the median cost of a frame (buffers to plot items, plus Qt drawing
+the curves) over the first 10% of frames vs the last 10%.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ def run(quick: bool = False) -> dict:
     sampler.stop()
     done = window.marks[-1][1]
     warm = next(s for s in samples if s[0] >= done * 0.1)
-    paints = result["paint_ms"]
-    tenth = max(1, len(paints) // 10)
-    early, late = median(paints[:tenth]), median(paints[-tenth - 1:-1])
+    def frame_ms(part: slice) -> float:
+        return median(result["paint_ms"][part]) + median(result["curve_paint_ms"][part])
+
+    tenth = max(1, min(len(result["paint_ms"]), len(result["curve_paint_ms"])) // 10)
+    early, late = frame_ms(slice(0, tenth)), frame_ms(slice(-tenth - 1, -1))
     window.close()
     app.processEvents()
     return {"steps": window.marks[-1][1], "rss_growth_mb": samples[-1][1] - warm[1],

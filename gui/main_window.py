@@ -1,7 +1,7 @@
 """The main window: assembles the panels, owns the training worker, and wires events to views.
 
 Data flows one way: controls -> knobs -> trainer (on a worker thread) -> events -> buffers ->
-one throttled repaint (at most 30 per second). TensorFlow is imported on a worker thread when the
+one throttled repaint (at most 15 per second). TensorFlow is imported on a worker thread when the
 window opens; nothing here imports it at module level.
 """
 
@@ -61,7 +61,7 @@ from gui.worker import GeneratorWorker, TaskWorker
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
-PAINT_INTERVAL_MS = 33  # at most ~30 repaints per second
+PAINT_INTERVAL_MS = 66  # at most 15 repaints per second: smooth, and leaves the CPU to training
 RECENT_RUNS = 10  # runs in File > Recent runs
 TF_MODULES = ("core.training.trainer", "core.inference")
 Loader = Callable[..., Dataset]
@@ -742,7 +742,7 @@ class MainWindow(QMainWindow):
 
     # == painting ================================================================================
     def _paint(self) -> None:
-        """The one repaint: draw every buffered change (throttled to <= 30 Hz)."""
+        """The one repaint: draw every buffered change (throttled to <= 15 Hz)."""
         self.curves.flush()
         self.weights.flush()
         if self._status_dirty and self._last_step is not None:

@@ -30,7 +30,7 @@ class OpenedRun:
     info:
         The run's summary (status, steps, best accuracy ...).
     rows:
-        Per-step history ``(step, loss, accuracy, learning_rate)``, shape (n, 4).
+        Per-step history (:attr:`core.training.history.StepLog.COLUMNS`), shape (n, 5).
     evals:
         Validation points: dicts with ``step``, ``valid_loss``, ``valid_accuracy``.
     snapshot:
@@ -85,7 +85,7 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
     try:
         rows, evals = load_history(path)
     except DataError as exc:
-        rows, evals = np.zeros((0, 4)), []
+        rows, evals = np.zeros((0, 5)), []
         problems.append(str(exc))
     try:
         snaps = load_snapshots(path)
@@ -126,8 +126,8 @@ def fill_curves(curves: CurvesPanel, run: OpenedRun, *, keep_previous: bool = Tr
         keep = np.unique(np.r_[np.arange(0, len(rows), len(rows) // MAX_CURVE_POINTS + 1),
                                len(rows) - 1])
         rows = rows[keep]
-    for step, loss, acc, _lr in rows:
-        curves.add_step(int(step), float(loss), float(acc))
+    for step, _loss, acc, _lr, xent in rows:  # cross-entropy, as the live curves show
+        curves.add_step(int(step), float(xent), float(acc))
     for e in run.evals:
         curves.add_eval(int(e["step"]), "valid", float(e["valid_loss"]),
                         float(e["valid_accuracy"]))

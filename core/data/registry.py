@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,12 +101,10 @@ def _fonts_identity() -> dict[str, Any]:
     ident: dict[str, Any] = {}
     spec = importlib.util.find_spec("core.data.fonts")
     if spec is not None and spec.origin:
+        # the renderer's own source files: a change to them re-renders (whether or not the
+        # module is imported yet, so the key is the same in every process)
         for code in sorted(Path(spec.origin).parent.glob("font*.py")):
             ident[code.name] = cache.file_identity(code)
-        module = sys.modules.get("core.data.fonts")
-        if module is not None:
-            ident["version"] = str(getattr(module, "FORMAT_VERSION",
-                                           getattr(module, "FONT_FORMAT_VERSION", "")))
     for d in FONT_DIRS:
         folder = Path(os.path.expanduser(d))
         if folder.is_dir():

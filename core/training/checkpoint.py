@@ -221,7 +221,8 @@ def restore_trainer(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
             rows = z["steps_log"]
             trainer.steps_log.n = 0
             if len(rows):
-                trainer.steps_log.extend(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3])
+                xents = rows[:, 4] if rows.shape[1] > 4 else None  # older checkpoints: none
+                trainer.steps_log.extend(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], xents)
             trainer.evals = list(json.loads(str(z["evals"])))
             knobs = json.loads(str(z["knobs"]))
     except DataError:

@@ -201,7 +201,7 @@ def find_run(run: str | Path, root: str | Path | None = None) -> Path:
 
 
 def load_history(run_dir: str | Path) -> tuple[np.ndarray, list[dict]]:
-    """A run's curves: per-step rows ``(step, loss, accuracy, learning_rate)`` and eval points.
+    """A run's curves: per-step rows (``StepLog.COLUMNS``) and the evaluation points.
 
     Raises
     ------

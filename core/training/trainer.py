@@ -359,7 +359,7 @@ class Trainer:
                     ended = True
                     yield RunFailed(at, message, diverged=True)
                     return
-                self.steps_log.extend(steps, losses, accs, lrs)
+                self.steps_log.extend(steps, losses, accs, lrs, xents)
                 step += k
                 now = time.perf_counter()
                 window = [*window[-20:], (now, step)]
@@ -465,7 +465,7 @@ class Trainer:
 
     def final_metrics(self, test: EvalMetrics | None) -> dict:
         """The lesson's final figures as fractions 0..1."""
-        last = self.steps_log.array[-1] if self.steps_log.n else [0, np.nan, np.nan, 0]
+        last = self.steps_log.array[-1] if self.steps_log.n else [0, np.nan, np.nan, 0, np.nan]
         valid = self.evals[-1]["valid_accuracy"] if self.evals else float("nan")
         return {"minibatch_loss": float(last[1]), "minibatch_accuracy": float(last[2]),
                 "valid_accuracy": float(valid),

@@ -131,3 +131,58 @@ def test_curve_items_use_the_fast_paths(curves):
         assert item.opts["autoDownsample"]
         assert item.opts["downsampleMethod"] == "peak"
         assert item.opts["skipFiniteCheck"]
+
+
+def test_step_axis_grows_in_stages_up_to_the_run_length():
+    from gui.panels.curves import x_extent
+
+    assert [x_extent(s, 3001) for s in (0, 9, 95, 120, 480, 1900, 2999)] == [
+        10, 10, 100, 200, 1000, 2000, 3001]
+    assert x_extent(150_000, 0) == 200_000  # no known length: keeps growing
+
+
+def test_step_axis_follows_the_run_until_the_learner_zooms(curves):
+    curves.start_run(3001)
+    for step in range(0, 150):
+        curves.add_step(step, 2.0, 0.5)
+    curves.flush()
+    (x0, x1), _ = curves.loss_plot.viewRange()
+    assert x0 < 0 < 150 < x1 < 250  # 0..200 with a little padding
+    curves.loss_plot.getViewBox().sigRangeChangedManually.emit([True, False])  # a mouse zoom
+    for step in range(150, 900):
+        curves.add_step(step, 2.0, 0.5)
+    curves.flush()
+    assert curves.loss_plot.viewRange()[0][1] < 250  # left where the learner put it
+    curves.start_run(3001)  # a new run follows again
+    curves.add_step(0, 2.0, 0.5)
+    curves.flush()
+    assert curves.loss_plot.viewRange()[0][1] < 20
+
+
+def test_axes_are_cached_between_range_changes(curves):
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for plot in (curves.loss_plot, curves.acc_plot):
+        for side in ("left", "bottom"):
+            assert (plot.getAxis(side).cacheMode()
+                    == QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def test_validation_dots_give_way_to_a_line_when_there_are_many(curves):
+    from gui.panels.curves import MAX_DOTS
+
+    curves.start_run(100_000)
+    for k in range(MAX_DOTS):
+        curves.add_eval(100 * k, "valid", 1.0, 0.5)
+    curves.flush()
+    assert curves.items["acc_valid"].opts["symbol"] == "o"
+    curves.add_eval(100 * MAX_DOTS, "valid", 1.0, 0.5)
+    curves.flush()
+    assert curves.items["acc_valid"].opts["symbol"] is None
+    assert curves.items["loss_valid"].opts["symbol"] is None
+    assert curves.items["acc_valid"].opts["pen"].widthF() == 1
+    curves.start_run(100)  # a new short run has its dots back
+    curves.add_eval(0, "valid", 1.0, 0.5)
+    curves.flush()
+    assert curves.items["acc_valid"].opts["symbol"] == "o"
+    assert curves.items["acc_valid"].opts["pen"].widthF() == 2

@@ -121,7 +121,8 @@ def test_recent_runs_menu_opens_a_run_with_curves_weights_and_model(qtbot, windo
     assert s["acc_valid"].n == len(opened.evals) >= 3
     assert s["acc_test"].n == 1
     assert window.curves.previous == {}  # the reset left nothing to keep
-    assert window.weights.shown is not None
+    # the mosaic is drawn at the next throttled repaint
+    qtbot.waitUntil(lambda: window.weights.shown is not None, timeout=WAIT)
     assert window.weights.shown.step == 30
     assert window.predictor is not None
     window.draw_pad.draw_stroke([(60, 60), (200, 200)])

@@ -124,3 +124,13 @@ def test_fonts_specs_call_the_font_builder(monkeypatch):
     assert seen["kw"]["seed"] == 4
     assert ds.provenance.details["overlap"]["train_test"] == 3
     assert "cache" in load_dataset("fonts-digits", train=10, seed=4).provenance.details
+
+
+def test_the_fonts_cache_key_does_not_depend_on_what_is_imported(monkeypatch):
+    import sys
+
+    from core.data import registry
+
+    with_module = registry._fonts_identity()
+    monkeypatch.delitem(sys.modules, "core.data.fonts", raising=False)
+    assert registry._fonts_identity() == with_module

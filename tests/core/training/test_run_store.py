@@ -45,7 +45,7 @@ def test_a_finished_run_folder_has_everything(tiny_letters, tmp_path):
     assert status["steps_done"] == status["total_steps"] == 20
     assert 0 < status["best_valid_accuracy"] <= 1
     rows, evals = load_history(run)
-    assert rows.shape == (20, 4)
+    assert rows.shape == (20, 5)
     assert [e["step"] for e in evals] == [0, 10, 19]
 
 
@@ -171,3 +171,23 @@ def test_load_run_without_a_final_model_uses_the_checkpoint(tiny_letters, tmp_pa
     (tmp_path / "r" / "model.keras").unlink()
     loaded = load_predictor(tmp_path / "r").probabilities(tiny_letters.test_x[:30])
     np.testing.assert_allclose(live, loaded, atol=1e-6)
+
+
+def test_history_keeps_the_cross_entropy_and_reads_older_files(tmp_path):
+    from core.training.history import StepLog, read_history_csv, write_history_csv
+
+    log = StepLog()
+    log.extend(np.arange(3), np.array([3.0, 2.5, 2.0]), np.full(3, 0.5), np.full(3, 0.1),
+               np.array([2.3, 1.9, 1.5]))
+    path = tmp_path / "history.csv"
+    write_history_csv(path, log, [{"step": 2, "valid_loss": 1.4, "valid_accuracy": 0.6}])
+    rows, evals = read_history_csv(path)
+    np.testing.assert_allclose(rows[:, 1], [3.0, 2.5, 2.0])  # with the L2 term
+    np.testing.assert_allclose(rows[:, 4], [2.3, 1.9, 1.5])  # cross-entropy alone
+    assert evals == [{"step": 2, "valid_loss": 1.4, "valid_accuracy": 0.6}]
+    old = tmp_path / "old.csv"  # written before the cross-entropy column existed
+    old.write_text("step,minibatch_loss,minibatch_accuracy,learning_rate,valid_loss,"
+                   "valid_accuracy\n0,2.5,0.5,0.1,,\n1,2.0,0.6,0.1,1.9,0.55\n")
+    rows, evals = read_history_csv(old)
+    np.testing.assert_allclose(rows[:, 4], rows[:, 1])
+    assert evals[0]["step"] == 1
