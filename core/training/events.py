@@ -61,6 +61,7 @@ class WeightSnapshot:
     grid: tuple[int, int]  # (rows, columns) of tiles
     limit: float  # display levels are (-limit, +limit)
     labels: tuple[str, ...] = ()
+    layer_size: int = 0  # units or filters in the layer (more than tiles when a sample is shown)
 
 
 @dataclass(frozen=True)

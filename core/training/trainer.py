@@ -302,7 +302,7 @@ class Trainer:
                                                    self._units)
         labels = self.dataset.class_names if self._display_kind == "output" else ()
         return WeightSnapshot(int(self.step.numpy()), self._display_kind, mosaic, tile, grid,
-                              limit, labels)
+                              limit, labels, int(self._display_var.shape[-1]))
 
     def predictor(self):
         """A :class:`core.inference.Predictor` over this trainer's live model."""

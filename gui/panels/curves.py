@@ -120,6 +120,33 @@ def _curve(plot: pg.PlotItem, pen: object, name: str | None = None, **kw: object
     return item
 
 
+def _is_125(log_value: float) -> bool:
+    mantissa = 10.0 ** (log_value - np.floor(log_value + 1e-9))
+    return any(abs(mantissa - m) < 1e-6 for m in (1.0, 2.0, 5.0))
+
+
+class LossAxis(pg.AxisItem):
+    """A log axis labelled at 0.1, 0.2, 0.5, 1, 2, 5 ... with unlabelled minor ticks between.
+
+    pyqtgraph labels 1..9 of every decade, and those labels pile up between 0.6 and 1.
+    """
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float,
+                      stdTicks: list) -> list:
+        """Major ticks at 1-2-5, minor ticks at the other integers of each decade."""
+        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
+        every = [d + np.log10(m) for d in decades for m in range(1, 10)]
+        inside = [v for v in every if minVal <= v <= maxVal]
+        major = [v for v in inside if _is_125(v)]
+        if len(major) < 2:  # less than a decade and a half: let pyqtgraph label it
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        return [(None, major), (None, [v for v in inside if not _is_125(v)])]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """``0.2``, ``1``, ``5`` ... for the 1-2-5 ticks, nothing for the minor ones."""
+        return [f"{10.0 ** v:.3g}" if _is_125(v) else "" for v in values]
+
+
 class GapFill(pg.FillBetweenItem):
     """The shaded train/validation accuracy gap; rebuilds its path only while shown."""
 
@@ -163,7 +190,8 @@ class CurvesPanel(QWidget):
 
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
-        self.loss_plot = self.view.addPlot(row=0, col=0)
+        self.loss_plot = self.view.addPlot(row=0, col=0,
+                                           axisItems={"left": LossAxis("left")})
         self.acc_plot = self.view.addPlot(row=1, col=0)
         self.acc_plot.setXLink(self.loss_plot)
         for plot, title, unit in ((self.loss_plot, "Loss", "cross-entropy"),

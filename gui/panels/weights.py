@@ -42,7 +42,8 @@ def caption(snap: WeightSnapshot) -> str:
     if snap.kind == "output":
         return f"one tile per class ({len(snap.labels) or snap.grid[0] * snap.grid[1]})"
     count = snap.grid[0] * snap.grid[1]
-    return f"{count} first-layer {'units' if snap.kind == 'hidden' else 'filters'}"
+    whole = f" of {snap.layer_size:,}" if snap.layer_size > count else ""
+    return f"{count}{whole} first-layer {'units' if snap.kind == 'hidden' else 'filters'}"
 
 
 class WeightsPanel(QWidget):

@@ -186,3 +186,14 @@ def test_validation_dots_give_way_to_a_line_when_there_are_many(curves):
     curves.flush()
     assert curves.items["acc_valid"].opts["symbol"] == "o"
     assert curves.items["acc_valid"].opts["pen"].widthF() == 2
+
+
+def test_the_loss_axis_is_labelled_at_1_2_5_only(curves):
+    import math
+
+    axis = curves.loss_plot.getAxis("left")
+    levels = axis.logTickValues(math.log10(0.15), math.log10(7.0), 300, [])
+    (_, major), (_, minor) = levels
+    assert [round(10 ** v, 6) for v in major] == [0.2, 0.5, 1, 2, 5]
+    assert 0.3 in [round(10 ** v, 6) for v in minor]
+    assert axis.logTickStrings(major + minor[:1], 1, 1) == ["0.2", "0.5", "1", "2", "5", ""]

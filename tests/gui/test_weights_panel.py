@@ -84,3 +84,16 @@ def test_clear_forgets_the_mosaic(panel):
     panel.clear()
     assert panel.shown is None
     assert panel.label_texts() == []
+
+
+def test_the_caption_says_when_only_a_sample_of_the_units_is_shown():
+    import numpy as np
+
+    from core.training.events import WeightSnapshot
+    from gui.panels.weights import caption
+
+    snap = WeightSnapshot(5, "hidden", np.zeros((10, 10), np.float32), (28, 28), (15, 15), 1.0,
+                          layer_size=1024)
+    assert caption(snap) == "225 of 1,024 first-layer units"
+    assert caption(WeightSnapshot(5, "filters", np.zeros((4, 4), np.float32), (5, 5), (2, 2),
+                                  1.0, layer_size=4)) == "4 first-layer filters"
