@@ -1,10 +1,11 @@
 """Benchmark 3: training nn1024 inside the real window (offscreen) vs the headless trainer.
 
 In one process: the headless :class:`~core.training.trainer.Trainer` and the window's run use
-the same config (the window's own ``make_config``) and the same data, alternating. While the
-window trains, a 5 ms precise timer on the GUI thread measures event-loop stalls (the delay of
-each tick beyond 5 ms) and every repaint is counted. Steps/s come from the trainer's own
-timestamps, medians over segments after warm-up.
+the same config (the window's own ``make_config``) and the same data, alternating five times;
+the figure is the median of the five window/headless ratios. While the window trains, a 5 ms
+precise timer on the GUI thread measures event-loop stalls (the delay of each tick beyond
+5 ms) and every repaint is counted. Steps/s come from the trainer's own timestamps, medians
+over segments after warm-up.
 """
 
 from __future__ import annotations
@@ -185,9 +186,11 @@ def run(quick: bool = False) -> dict:
     clock = Clock()
     app, window = make_window("gui_live")
     ds = random_dataset(train=12800, valid=1000, test=1000)
-    setup_run(app, window, ds, "nn1024", 400 if quick else 3000)
+    setup_run(app, window, ds, "nn1024", 400 if quick else 2000)
     headless, live, gaps, hz = [], [], [], []
-    for _ in range(1 if quick else 3):
+    # The shared host's speed drifts by +-10% over tens of seconds: many short headless/window
+    # pairs, each ratio taken between neighbours, and the median of those ratios.
+    for _ in range(1 if quick else 5):
         headless.append(headless_rate(window, ds))
         r = train_in_window(app, window)
         live.append(r["steps_per_s"])
@@ -195,7 +198,8 @@ def run(quick: bool = False) -> dict:
         hz.append(r["repaint_hz"])
     window.close()
     app.processEvents()
-    return {"ratio_vs_headless": median(live) / median(headless),
+    ratios = [a / b for a, b in zip(live, headless, strict=True)]
+    return {"ratio_vs_headless": median(ratios), "ratios": ratios,
             "stall_p99_ms": percentile(gaps, 99), "stall_max_ms": max(gaps),
             "repaint_hz": median(hz), "window_steps_per_s": median(live),
             "headless_steps_per_s": median(headless), "ticks": len(gaps), "seconds": clock()}
