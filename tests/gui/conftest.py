@@ -61,3 +61,11 @@ def app_settings(tmp_path: Path):
     from gui.settings import AppSettings, settings_at
 
     return AppSettings(settings_at(tmp_path / "settings.ini"))
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A runs folder of this test's own (``GLYPH_LAB_RUNS_DIR``)."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(folder))
+    return folder

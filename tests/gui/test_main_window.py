@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from window_helpers import WAIT, make_window
 
 from core.training.events import RunFailed, RunStarted, StepMetrics
 from gui.main_window import MainWindow, run_cadence
@@ -13,22 +14,6 @@ from gui.worker import running_workers
 
 # The offscreen platform warns when a shown top-level widget has size constraints.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-WAIT = 60_000
-
-
-def make_window(qtbot, dataset, settings, **kw) -> MainWindow:
-    errors: list[tuple[str, str, str]] = []
-    w = MainWindow(loader=lambda spec, download=False, progress=None: dataset,
-                   settings=settings, error_sink=lambda *a: errors.append(a), **kw)
-    w.shown_errors = errors
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None and w.tf_ready, timeout=WAIT)
-    w.run_overrides = {"eval_every": 10, "snapshot_every": 10, "steps_per_call": 5}
-    return w
-
 
 @pytest.fixture
 def window(qtbot, tiny_dataset, app_settings):

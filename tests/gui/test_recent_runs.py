@@ -8,37 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from window_helpers import CADENCE, WAIT, make_window
 
 from core.training.runs import list_runs, read_run_info
 from gui.main_window import MainWindow
 from gui.panels.runs_dialog import COLUMNS, RunsDialog, can_resume
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-WAIT = 60_000
-CADENCE = {"eval_every": 10, "snapshot_every": 10, "steps_per_call": 5}
-
-
-@pytest.fixture
-def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A runs folder of this test's own."""
-    folder = tmp_path / "runs"
-    monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(folder))
-    return folder
-
-
-def make_window(qtbot, dataset, settings, **kw) -> MainWindow:
-    errors: list[tuple[str, str, str]] = []
-    w = MainWindow(loader=lambda spec, download=False, progress=None: dataset,
-                   settings=settings, error_sink=lambda *a: errors.append(a), **kw)
-    w.shown_errors = errors
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None and w.tf_ready, timeout=WAIT)
-    w.run_overrides = dict(CADENCE)
-    return w
-
 
 @pytest.fixture
 def window(qtbot, tiny_dataset, app_settings, runs):

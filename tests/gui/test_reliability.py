@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread, QTimer
 from superqt import QCollapsible
+from window_helpers import CADENCE, WAIT, make_window
 
 from core.training.events import RunStarted
 from core.training.runs import list_runs, read_run_info
@@ -19,29 +20,6 @@ from gui.status import ErrorDialog
 from gui.worker import running_workers
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-WAIT = 60_000
-CADENCE = {"eval_every": 10, "snapshot_every": 10, "steps_per_call": 5}
-
-
-@pytest.fixture
-def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A runs folder of this test's own."""
-    folder = tmp_path / "runs"
-    monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(folder))
-    return folder
-
-
-def make_window(qtbot, dataset, settings, **kw) -> MainWindow:
-    w = MainWindow(loader=lambda spec, download=False, progress=None: dataset,
-                   settings=settings, **kw)
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None and w.tf_ready, timeout=WAIT)
-    w.run_overrides = dict(CADENCE)
-    return w
-
 
 def start(qtbot, w: MainWindow, preset: str, steps: int) -> None:
     w.controls.select_preset(preset)
@@ -73,7 +51,7 @@ class ExplodingTrainer:
 
 def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
         qtbot, tiny_dataset, app_settings, runs, monkeypatch):
-    w = make_window(qtbot, tiny_dataset, app_settings)  # the real, default error dialog
+    w = make_window(qtbot, tiny_dataset, app_settings, capture_errors=False)  # real dialog
     monkeypatch.setattr(MainWindow, "use_predictor", lambda self, p: None)
     w.trainer_factory = ExplodingTrainer
     start(qtbot, w, "logreg-sgd", 5)
