@@ -847,6 +847,9 @@ class MainWindow(QMainWindow):
         info = opened.info
         self.opened_run = opened
         fill_curves(self.curves, opened)
+        # its settings go into the controls, so Start runs the same experiment again
+        settings = opened.settings.get("settings", {})
+        self.controls.set_values({k: v for k, v in settings.items() if k != "dataset"})
         self.weights.clear()
         if opened.snapshot is not None:
             self.weights.set_snapshot(opened.snapshot)

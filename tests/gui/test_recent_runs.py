@@ -97,6 +97,8 @@ def test_recent_runs_menu_opens_a_run_with_curves_weights_and_model(qtbot, windo
     assert s["acc_valid"].n == len(opened.evals) >= 3
     assert s["acc_test"].n == 1
     assert window.curves.previous == {}  # the reset left nothing to keep
+    assert window.controls.values()["preset"] == opened.info.preset
+    assert window.controls.values()["steps"] == opened.info.total_steps == 30
     # the mosaic is drawn at the next throttled repaint
     qtbot.waitUntil(lambda: window.weights.shown is not None, timeout=WAIT)
     assert window.weights.shown.step == 30
