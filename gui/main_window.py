@@ -539,9 +539,7 @@ class MainWindow(QMainWindow):
             if not can_resume(opened.info):
                 raise ValueError(f"run {opened.info.id} is {opened.info.status} and cannot be "
                                  "resumed")
-            spec = str(opened.settings.get("dataset", {}).get("spec")
-                       or opened.info.dataset)
-            return opened, loader(spec, download=False, progress=progress)
+            return opened, loader(opened.dataset_spec, download=False, progress=progress)
 
         def done(result: tuple[OpenedRun, Dataset]) -> None:
             if self.running or self._closing:
@@ -554,11 +552,9 @@ class MainWindow(QMainWindow):
             "Could not resume the run", m, d))
 
     def _start_resumed(self, opened: OpenedRun, dataset: Dataset) -> None:
-        cfg = opened.settings.get("settings", {})
-        spec = str(opened.settings.get("dataset", {}).get("spec") or opened.info.dataset)
         if self.dataset is not dataset:
-            self.set_dataset(dataset, spec)
-        self.controls.set_values({k: v for k, v in cfg.items() if k != "dataset"})
+            self.set_dataset(dataset, opened.dataset_spec)
+        self.controls.set_values(opened.control_values)
         fill_curves(self.curves, opened)
         info, path, factory = opened.info, str(opened.info.path), self.resume_factory
         self.log.append(f"--- resuming {info.id} ({info.preset} on {info.dataset}) at step "
@@ -847,9 +843,7 @@ class MainWindow(QMainWindow):
         info = opened.info
         self.opened_run = opened
         fill_curves(self.curves, opened)
-        # its settings go into the controls, so Start runs the same experiment again
-        settings = opened.settings.get("settings", {})
-        self.controls.set_values({k: v for k, v in settings.items() if k != "dataset"})
+        self.controls.set_values(opened.control_values)  # Start repeats the experiment
         self.weights.clear()
         if opened.snapshot is not None:
             self.weights.set_snapshot(opened.snapshot)

@@ -54,6 +54,19 @@ class OpenedRun:
     settings: dict
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def dataset_spec(self) -> str:
+        """The dataset spec the run trained on (to load it again)."""
+        return str(self.settings.get("dataset", {}).get("spec") or self.info.dataset)
+
+    @property
+    def control_values(self) -> dict[str, Any]:
+        """The run's training settings, as the controls' ``set_values`` takes them.
+
+        The dataset is left out: the window loads it apart (:attr:`dataset_spec`).
+        """
+        return {k: v for k, v in self.settings.get("settings", {}).items() if k != "dataset"}
+
 
 def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
     """Read run folder ``path`` (call on a worker thread).
@@ -88,7 +101,7 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
         rows, evals = np.zeros((0, 5)), []
         problems.append(str(exc))
     try:
-        snaps = load_snapshots(path)
+        snaps = load_snapshots(path, last_only=True)
     except DataError as exc:
         snaps = []
         problems.append(str(exc))

@@ -131,8 +131,10 @@ def write_timeline(run_dir: Path, snapshots: list[WeightSnapshot]) -> None:
     save_npz_atomic(run_dir / SNAPSHOTS_FILE, **arrays)
 
 
-def read_timeline(run_dir: str | Path) -> list[WeightSnapshot]:
+def read_timeline(run_dir: str | Path, *, last_only: bool = False) -> list[WeightSnapshot]:
     """The weight-snapshot timeline of a run (mosaics as float32); ``[]`` when it has none.
+
+    With ``last_only`` just its newest snapshot is decoded (a timeline can hold ~100 mosaics).
 
     Raises
     ------
@@ -146,10 +148,11 @@ def read_timeline(run_dir: str | Path) -> list[WeightSnapshot]:
         with np.load(path, allow_pickle=False) as z:
             kind, tile, grid = str(z["kind"]), tuple(z["tile_shape"]), tuple(z["grid"])
             labels = tuple(str(s) for s in z["labels"].tolist())
+            entries = list(enumerate(zip(z["steps"], z["limits"], strict=True)))
             return [WeightSnapshot(int(step), kind, z[f"mosaic_{i}"].astype(np.float32),
                                    (int(tile[0]), int(tile[1])), (int(grid[0]), int(grid[1])),
                                    float(limit), labels)
-                    for i, (step, limit) in enumerate(zip(z["steps"], z["limits"], strict=True))]
+                    for i, (step, limit) in (entries[-1:] if last_only else entries)]
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(path, f"unreadable weight timeline ({exc})") from None
 

@@ -215,6 +215,9 @@ def load_history(run_dir: str | Path) -> tuple[np.ndarray, list[dict]]:
         raise DataError(path, f"unreadable run history ({exc})") from None
 
 
-def load_snapshots(run_dir: str | Path) -> list[WeightSnapshot]:
-    """A run's weight-mosaic timeline, oldest first (``[]`` when none was saved)."""
-    return run_store.read_timeline(run_dir)
+def load_snapshots(run_dir: str | Path, *, last_only: bool = False) -> list[WeightSnapshot]:
+    """A run's weight-mosaic timeline, oldest first (``[]`` when none was saved).
+
+    With ``last_only``, a list of just the newest one.
+    """
+    return run_store.read_timeline(run_dir, last_only=last_only)

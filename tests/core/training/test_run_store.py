@@ -191,3 +191,14 @@ def test_history_keeps_the_cross_entropy_and_reads_older_files(tmp_path):
     rows, evals = read_history_csv(old)
     np.testing.assert_allclose(rows[:, 4], rows[:, 1])
     assert evals[0]["step"] == 1
+
+
+def test_the_timeline_can_be_read_for_its_newest_snapshot_alone(tmp_path):
+    assert run_store.read_timeline(tmp_path, last_only=True) == []  # none saved
+    timeline: list[WeightSnapshot] = []
+    for step in range(5):
+        run_store.add_to_timeline(timeline, snap(step, 0.1 * (step + 1)))
+    run_store.write_timeline(tmp_path, timeline)
+    [last] = run_store.read_timeline(tmp_path, last_only=True)
+    assert last.step == 4
+    np.testing.assert_array_equal(last.mosaic, run_store.read_timeline(tmp_path)[-1].mosaic)
