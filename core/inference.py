@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tensorflow as tf
 
+from core.gc_pause import paused_gc
 from core.image_prep import prepare_image
 
 if TYPE_CHECKING:
@@ -49,7 +50,9 @@ class Predictor:
     def probabilities(self, images28: np.ndarray) -> np.ndarray:
         """Softmax probabilities for already-prepared uint8 (N, 28, 28) images."""
         images28 = np.asarray(images28, dtype=np.uint8)
-        out = [self._probs(images28[i:i + 1000]).numpy() for i in range(0, len(images28), 1000)]
+        with paused_gc():  # the first call traces; see core.gc_pause
+            out = [self._probs(images28[i:i + 1000]).numpy()
+                   for i in range(0, len(images28), 1000)]
         return np.concatenate(out) if out else np.zeros((0, len(self.class_names)), np.float32)
 
     def predict(self, image: np.ndarray, polarity: str | None = None) -> Prediction:

@@ -15,7 +15,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from core.gc_pause import paused_gc
+
 _LIVE: set[QThread] = set()
+_END = object()  # the generator is exhausted
 _LIVE_LOCK = threading.Lock()
 
 
@@ -95,18 +98,28 @@ class GeneratorWorker(_Worker):
         self._make = make_generator
 
     def run(self) -> None:
-        """Thread body: drain the generator until it ends or :meth:`cancel` is called."""
+        """Thread body: drain the generator until it ends or :meth:`cancel` is called.
+
+        The generator's own code (training, TensorFlow) runs with the cyclic garbage collector
+        paused (:func:`core.gc_pause.paused_gc`); it may run while an item is handed over.
+        """
         try:
-            gen = self._make()
+            with paused_gc():
+                gen = iter(self._make())
             try:
-                for item in gen:
+                while True:
+                    with paused_gc():
+                        item = next(gen, _END)
+                    if item is _END:
+                        break
                     self.event.emit(item)
                     if self.cancelled:
                         break
             finally:
                 close = getattr(gen, "close", None)
                 if close is not None:
-                    close()
+                    with paused_gc():
+                        close()
         except Exception as exc:
             self._report(exc)
 
@@ -144,9 +157,13 @@ class TaskWorker(_Worker):
         self.progress.emit(int(done), int(total), str(message))
 
     def run(self) -> None:
-        """Thread body: call the function and emit its result or its error."""
+        """Thread body: call the function and emit its result or its error.
+
+        The function runs with the cyclic garbage collector paused (it may use TensorFlow).
+        """
         try:
-            value = self._fn(self._progress)
+            with paused_gc():
+                value = self._fn(self._progress)
         except Exception as exc:
             self._report(exc)
         else:

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from core.gc_pause import gc_paused, paused_gc
+
+
+@pytest.fixture(autouse=True)
+def _gc_enabled():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_off_inside_and_back_on_after():
+    with paused_gc():
+        assert not gc.isenabled()
+        assert gc_paused()
+    assert gc.isenabled()
+    assert not gc_paused()
+
+
+def _nested_then_fail() -> None:
+    with paused_gc():
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # the inner block's exit kept it off
+        raise ValueError
+
+
+def test_nested_and_failing_blocks_restore_it_only_at_the_outermost_exit():
+    with pytest.raises(ValueError):
+        _nested_then_fail()
+    assert gc.isenabled()
+
+
+def test_it_stays_off_until_the_last_of_several_threads_leaves():
+    entered, release = threading.Barrier(3), threading.Event()
+    seen: list[bool] = []
+
+    def hold() -> None:
+        with paused_gc():
+            entered.wait()
+            release.wait(5)
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    entered.wait()
+    with paused_gc():
+        pass
+    seen.append(gc.isenabled())  # the main thread left; two threads still hold it
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_collector_disabled_by_the_user_stays_disabled():
+    gc.disable()
+    with paused_gc():
+        pass
+    assert not gc.isenabled()
