@@ -54,9 +54,9 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
             self.marks: list[tuple[float, int]] = []
             super().__init__(**kw)
 
-        def _paint(self) -> None:
+        def _paint(self, final: bool = False) -> None:
             t0 = time.perf_counter()
-            super()._paint()
+            super()._paint(final)
             self.paints.append((t0, time.perf_counter() - t0))
 
         def _on_event(self, ev: object) -> None:

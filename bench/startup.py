@@ -55,8 +55,8 @@ def _on_event(self, ev):
         self._bench_step = True
     _event(self, ev)
 
-def paint(self):
-    _paint(self)
+def paint(self, final=False):
+    _paint(self, final)
     if getattr(self, "_bench_step", False) and "first_point_s" not in marks:
         mark("first_point_s")
         print("BENCH " + json.dumps(marks), flush=True)

@@ -93,7 +93,7 @@ def take_snapshot(window: Any, *, preset: str, steps: int, dataset: str, out: st
     for stroke in sample_strokes(window.dataset.class_names):
         window.draw_pad.draw_stroke(stroke)
     window.draw_pad.classify_now()
-    window._paint()
+    window._paint(final=True)
     wait_until(lambda: True, 1, "")
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 Slots only append to :class:`GrowingSeries` buffers (preallocated, doubling when full);
 :meth:`CurvesPanel.flush` draws them with one ``setData`` per curve. The window calls ``flush``
-from its single throttled repaint (at most 15 per second) and once more when training ends.
+from its single throttled repaint (at most 12 per second) and once more when training ends.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from core.training.events import WeightSnapshot
 
 MIN_TILE_PX = 29  # a 28-px tile and its gutter at full size: fewer tiles, but readable ones
+# The colour levels follow the snapshot's limit only once it has moved by more than this fraction:
+# colours stay put while the weights barely change, and the colour bar's axis (about a third of
+# a redraw) is not rebuilt for every snapshot.
+LEVEL_TOLERANCE = 0.1
 KIND_WORDS = {
     "output": "one tile per class: the pixels that vote for it (red) or against it (blue)",
     "hidden": "first-layer weights of hidden units: what each unit looks for",
@@ -35,6 +39,16 @@ def tile_origin(index: int, grid: tuple[int, int], tile_shape: tuple[int, int]
     h, w = tile_shape
     r, c = divmod(index, cols)
     return r * (h + 1), c * (w + 1)
+
+
+def shown_limit(current: float | None, limit: float) -> float:
+    """The colour limit to draw with: ``current`` while ``limit`` is within LEVEL_TOLERANCE of it.
+
+    ``limit`` must be positive and finite; ``current`` is None before the first snapshot.
+    """
+    if current is None or abs(limit / current - 1.0) > LEVEL_TOLERANCE:
+        return limit
+    return current
 
 
 def caption(snap: WeightSnapshot) -> str:
@@ -80,6 +94,7 @@ class WeightsPanel(QWidget):
         self.view.addItem(self.colorbar, row=0, col=1)
         self.labels: list[pg.TextItem] = []
         self._range: tuple[int, int] = (0, 0)
+        self.limit: float | None = None  # the colour levels drawn are (-limit, +limit)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -100,6 +115,7 @@ class WeightsPanel(QWidget):
         """Remove the mosaic."""
         self.pending = None
         self.shown = None
+        self.limit = None
         self.image.clear()
         self._set_labels((), (1, 1), (1, 1), [])
         self.caption.setText("Weights appear when training starts")
@@ -120,11 +136,14 @@ class WeightsPanel(QWidget):
             return
         self.paint_count += 1
         limit = float(snap.limit) if np.isfinite(snap.limit) and snap.limit > 0 else 1.0
+        limit = shown_limit(self.limit, limit)
         rows, cols = self.visible_grid(snap)
         th, tw = snap.tile_shape
         image = snap.mosaic[:rows * (th + 1) - 1, :cols * (tw + 1) - 1]
         self.image.setImage(image, levels=(-limit, limit), lut=self.lut, autoLevels=False)
-        self.colorbar.setLevels((-limit, limit))
+        if limit != self.limit:
+            self.colorbar.setLevels((-limit, limit))
+            self.limit = limit
         h, w = image.shape
         if self._range != (h, w):
             self.viewbox.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)

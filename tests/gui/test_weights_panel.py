@@ -97,3 +97,25 @@ def test_the_caption_says_when_only_a_sample_of_the_units_is_shown():
     assert caption(snap) == "225 of 1,024 first-layer units"
     assert caption(WeightSnapshot(5, "filters", np.zeros((4, 4), np.float32), (5, 5), (2, 2),
                                   1.0, layer_size=4)) == "4 first-layer filters"
+
+
+def test_colour_levels_stay_put_until_the_limit_moves_by_more_than_ten_percent(panel):
+    from dataclasses import replace
+
+    from gui.panels.weights import shown_limit
+
+    assert shown_limit(None, 2.0) == 2.0
+    assert shown_limit(2.0, 2.15) == 2.0
+    assert shown_limit(2.0, 1.85) == 2.0
+    assert shown_limit(2.0, 2.3) == 2.3
+    assert shown_limit(2.0, 1.7) == 1.7
+    snap = snapshot("hidden", 25)
+    for limit, expected in ((2.5, 2.5), (2.6, 2.5), (3.0, 3.0), (2.8, 3.0), (1.0, 1.0)):
+        panel.set_snapshot(replace(snap, limit=limit))
+        panel.flush()
+        assert tuple(panel.image.getLevels()) == (-expected, expected)
+        assert tuple(panel.colorbar.levels()) == pytest.approx((-expected, expected))
+    panel.clear()
+    panel.set_snapshot(replace(snap, limit=0.9))
+    panel.flush()
+    assert tuple(panel.image.getLevels()) == (-0.9, 0.9)
