@@ -322,3 +322,21 @@ def test_long_sessions_survive_the_pyside_refcount_bug():
                           env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok"
+
+
+def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_events(
+        qtbot, window):
+    from core.training.events import WeightSnapshot
+
+    window._total_steps = 100
+    window._on_event(StepMetrics(9, 1.0, 0.5, 0.1, 50.0, 6400.0, 0.2))
+    window._paint()  # draws the status now ...
+    assert window.status.texts()["step"] == "step 10 / 100"
+    window._on_event(StepMetrics(19, 0.9, 0.6, 0.1, 50.0, 6400.0, 0.4))
+    snap = WeightSnapshot(20, "hidden", np.zeros((29, 29), np.float32), (28, 28), (1, 1), 1.0)
+    window._on_event(snap)
+    window._paint()  # ... but not again so soon: no new events follow (as when paused)
+    assert window.status.texts()["step"] == "step 10 / 100"
+    qtbot.waitUntil(lambda: window.status.texts()["step"] == "step 20 / 100", timeout=2000)
+    qtbot.waitUntil(lambda: window.weights.shown is not None and window.weights.shown.step == 20,
+                    timeout=2000)
