@@ -4,6 +4,8 @@ import csv
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtGui import QImage
 
 from gui.panels.curves import CurvesPanel, GrowingSeries, marker_text
@@ -197,3 +199,116 @@ def test_the_loss_axis_is_labelled_at_1_2_5_only(curves):
     assert [round(10 ** v, 6) for v in major] == [0.2, 0.5, 1, 2, 5]
     assert 0.3 in [round(10 ** v, 6) for v in minor]
     assert axis.logTickStrings(major + minor[:1], 1, 1) == ["0.2", "0.5", "1", "2", "5", ""]
+
+
+def test_loss_axis_range_moves_in_1_2_5_stages():
+    from gui.panels.curves import loss_extent
+
+    assert loss_extent(0.23, 2.3) == (0.2, 5.0)
+    assert loss_extent(0.05, 10.0) == (0.05, 10.0)  # ends already on the ladder
+    assert loss_extent(2.0, 2.0) == (2.0, 5.0)  # a single value still gets a span
+    assert loss_extent(0.099, 0.1) == (0.05, 0.1)
+    assert loss_extent(1e-4, 3e4) == pytest.approx((1e-4, 5e4))
+
+
+@given(lo=st.floats(1e-6, 1e6), span=st.floats(1.0, 1e4))
+def test_loss_extent_holds_the_losses_within_one_stage(lo, span):
+    from gui.panels.curves import loss_extent
+
+    hi = lo * span
+    a, b = loss_extent(lo, hi)
+    assert a <= lo * (1 + 1e-9) and b >= hi * (1 - 1e-9) and b > a
+    assert a > lo / 2.6 and b < hi * 2.6  # never more than one 1-2-5 step beyond the data
+
+
+def _loss_range(curves) -> tuple[float, float]:
+    _, (y0, y1) = curves.loss_plot.viewRange()
+    return 10 ** y0, 10 ** y1
+
+
+def _padded(lo: float, hi: float) -> tuple[float, float]:
+    """The loss axis's view range for the 1-2-5 range ``lo..hi`` (log axis, padded)."""
+    from gui.panels.curves import LOSS_PADDING
+
+    pad = LOSS_PADDING * np.log10(hi / lo)
+    return pytest.approx((lo / 10 ** pad, hi * 10 ** pad))
+
+
+def test_loss_axis_follows_the_losses_in_stages_until_the_learner_zooms(curves):
+    curves.start_run(3000)
+    for step in range(100):
+        curves.add_step(step, 2.3 * 0.99 ** step, 0.5)
+    curves.flush()
+    assert _loss_range(curves) == _padded(0.5, 5)  # losses 0.85..2.3
+    curves.view.grab()  # paint: the axis draws its ticks into a cached picture
+    before = curves.loss_plot.getAxis("left").picture
+    curves.add_step(100, 0.8, 0.5)  # inside the stage: the axis is not rebuilt
+    curves.flush()
+    curves.view.grab()
+    assert _loss_range(curves) == _padded(0.5, 5)
+    assert before is not None and curves.loss_plot.getAxis("left").picture is before
+    curves.add_eval(100, "valid", 0.3, 0.5)  # a validation loss below the stage widens it
+    curves.flush()
+    assert _loss_range(curves) == _padded(0.2, 5)
+    curves.loss_plot.getViewBox().sigRangeChangedManually.emit([False, True])  # a mouse zoom
+    curves.add_step(101, 0.01, 0.5)
+    curves.flush()
+    assert _loss_range(curves) == _padded(0.2, 5)  # left where the learner put it
+    curves.start_run(3000)  # a new run follows again, the previous run's losses included
+    curves.add_step(0, 2.0, 0.5)
+    curves.flush()
+    assert _loss_range(curves) == _padded(0.01, 5)
+    curves.clear()  # forgets the previous run's losses too
+    curves.add_step(0, 2.0, 0.5)
+    curves.flush()
+    assert _loss_range(curves) == _padded(2, 5)
+
+
+def test_static_items_are_drawn_from_a_cache_and_look_the_same(curves, qtbot):
+    from PySide6.QtWidgets import QGraphicsItem
+
+    cached = curves._static_items()
+    assert {curves.items["acc_valid"].scatter, curves.loss_plot.legend} <= set(cached)
+    assert curves.items["loss_minibatch"].curve not in cached  # changes every repaint
+    assert all(i.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache for i in cached)
+
+    def fill(panel: CurvesPanel) -> None:
+        for _ in range(2):  # the second run puts the first behind it
+            panel.start_run(1000)
+            for s in range(0, 1000, 10):
+                panel.add_step(s, 2 * np.exp(-s / 400) + 0.1 * (s % 30) / 30, s / 1100)
+                if s % 100 == 0:
+                    panel.add_eval(s, "valid", 2 * np.exp(-s / 400), s / 1200)
+                if s % 50 == 0:
+                    panel.flush()
+                    qtbot.wait(1)
+            panel.add_eval(990, "test", float("nan"), 0.8)
+            panel.flush()
+
+    plain = CurvesPanel()
+    qtbot.addWidget(plain)
+    plain.resize(700, 600)
+    for item in plain._static_items():
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    for panel in (curves, plain):
+        panel.show()
+        fill(panel)
+
+    def pixels(panel: CurvesPanel) -> np.ndarray:
+        qtbot.wait(1)
+        image = panel.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        return np.array(image.constBits()).reshape(image.height(), -1).copy()
+
+    def assert_same(a: np.ndarray, b: np.ndarray) -> None:
+        # an antialiased edge blended through a cache pixmap may round one level differently
+        diff = np.abs(a.astype(int) - b)
+        assert diff.max() <= 2 and (diff > 0).mean() < 1e-3
+
+    first = pixels(curves)
+    assert_same(first, pixels(plain))
+    for panel in (curves, plain):  # a pan and zoom moves the cached items with the axes
+        panel.loss_plot.setXRange(300, 900, padding=0)
+        panel.loss_plot.setYRange(-0.5, 0.2, padding=0)
+    panned = pixels(curves)
+    assert_same(panned, pixels(plain))
+    assert (panned != first).mean() > 0.01
