@@ -1,11 +1,16 @@
 """Benchmark 3: training nn1024 inside the real window (offscreen) vs the headless trainer.
 
-In one process: the headless :class:`~core.training.trainer.Trainer` and the window's run use
-the same config (the window's own ``make_config``) and the same data, alternating five times;
-the figure is the median of the five window/headless ratios. While the window trains, a 5 ms
-precise timer on the GUI thread measures event-loop stalls (the delay of each tick beyond
-5 ms) and every repaint is counted. Steps/s come from the trainer's own timestamps, medians
-over segments after warm-up.
+In one process, one run in the window and one headless :class:`~core.training.trainer.Trainer`
+run, with the same config (the window's own ``make_config``) and the same data, take turns:
+the window's run is resumed for a segment of 500 steps (as the Pause button does) and paused
+again, then the headless run's generator is advanced 500 steps, and so on, in ABBA order
+(headless, window, window, headless, ...). The shared host's speed drifts by +-10% within
+tens of seconds; segments seconds apart, and their order reversed every pair, keep that drift
+out of the ratio. The figure is the median of the pairs' window/headless ratios.
+
+While the window trains, a 5 ms precise timer on the GUI thread measures event-loop stalls
+(the delay of each tick beyond 5 ms) and every repaint is counted. Steps/s come from the
+trainer's own timestamps.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from bench.common import (
 from bench.throughput import segment_median
 
 TICK_MS = 5
+PAIRS = 24  # headless/window pairs, in ABBA order
+SEGMENT_STEPS = 500  # ~2.5 s
+WARMUP_STEPS = 300
 
 
 def make_window(name: str = "bench") -> tuple[Any, Any]:
@@ -90,14 +98,18 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
     return app, window
 
 
-def wait_until(app: Any, predicate: Any, timeout_s: float) -> None:
-    """Run the Qt event loop until ``predicate()`` is true (RuntimeError after ``timeout_s``)."""
+def wait_until(app: Any, predicate: Any, timeout_s: float, poll_ms: int = 20) -> None:
+    """Run the Qt event loop until ``predicate()`` is true (RuntimeError after ``timeout_s``).
+
+    ``predicate`` is checked every ``poll_ms`` (each check wakes the GUI thread: 20 ms polls
+    alone cost ~0.8% of a core).
+    """
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
     deadline = time.perf_counter() + timeout_s
     poll = QTimer()
-    poll.setInterval(20)
+    poll.setInterval(poll_ms)
     poll.timeout.connect(lambda: (predicate() or time.perf_counter() > deadline) and loop.quit())
     poll.start()
     if not predicate():
@@ -147,9 +159,10 @@ def train_in_window(app: Any, window: Any, timeout_s: float = 900,
     window.start_training()
     if stop_after_s is not None:
         QTimer.singleShot(int(stop_after_s * 1000), window.stop_training)
-    wait_until(app, lambda: not window.running, timeout_s)
+    wait_until(app, lambda: not window.running, timeout_s, poll_ms=100)
     seconds = time.perf_counter() - t0
     gaps = probe.stop()
+    wait_until(app, lambda: not window.tasks, 120, poll_ms=50)  # the test-set results
     if window.last_failed is not None or window.bench_errors:
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     steps = window.marks[-1][1]
@@ -169,40 +182,82 @@ def setup_run(app: Any, window: Any, ds: Any, preset: str, steps: int) -> None:
     wait_until(app, lambda: window.tf_ready, 120)
 
 
-def headless_rate(window: Any, ds: Any) -> float:
-    """Steps/s of the headless trainer with the config the window would use."""
-    from bench.throughput import segment_median as seg
-    from core.training.events import StepMetrics
-    from core.training.trainer import Trainer
+def _rate(marks: list[tuple[float, int]]) -> float:
+    (t0, s0), (t1, s1) = marks[0], marks[-1]
+    return (s1 - s0) / (t1 - t0)
 
-    cfg = window.make_config()
-    marks = [(time.perf_counter(), ev.step + 1) for ev in Trainer(cfg, ds).run()
-             if isinstance(ev, StepMetrics)]
-    return seg(marks, cfg.steps, 5)
+
+def headless_segment(events: Any, steps: int) -> float:
+    """Advance a headless run's event generator by ``steps`` steps; their steps/s."""
+    from core.training.events import StepMetrics
+
+    marks: list[tuple[float, int]] = []
+    for ev in events:
+        if isinstance(ev, StepMetrics):
+            marks.append((time.perf_counter(), ev.step + 1))
+            if marks[-1][1] - marks[0][1] >= steps:
+                return _rate(marks)
+    raise RuntimeError("the headless run ended early")
+
+
+def window_segment(app: Any, window: Any, steps: int, probe: StallProbe) -> dict:
+    """Resume the window's paused run for ``steps`` steps, pause it again; its figures."""
+    n_marks, n_paints = len(window.marks), len(window.paints)
+    target = window.marks[-1][1] + steps
+    probe.start()
+    t0 = time.perf_counter()
+    window.toggle_pause()
+    wait_until(app, lambda: window.marks[-1][1] >= target, 120, poll_ms=100)
+    window.toggle_pause()
+    t1 = time.perf_counter()
+    gaps = probe.stop()
+    settle = t1 + 0.2  # the chunk under way when paused, and its events
+    wait_until(app, lambda: time.perf_counter() > settle, 10, poll_ms=50)
+    if window.last_failed is not None or window.bench_errors:
+        raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
+    marks = [m for m in window.marks[n_marks:] if m[1] <= target + 10]
+    paints = [t for t, _ in window.paints[n_paints:] if t <= t1]
+    return {"steps_per_s": _rate(marks[1:]), "gaps": gaps, "repaint_hz": len(paints) / (t1 - t0)}
 
 
 def run(quick: bool = False) -> dict:
     """Returns ``{ratio_vs_headless, stall_p99_ms, stall_max_ms, repaint_hz}`` and details."""
+    from core.training.trainer import Trainer
+
     clock = Clock()
     app, window = make_window("gui_live")
     ds = random_dataset(train=12800, valid=1000, test=1000)
-    setup_run(app, window, ds, "nn1024", 400 if quick else 2000)
+    pairs, steps = (1, 200) if quick else (PAIRS, SEGMENT_STEPS)
+    setup_run(app, window, ds, "nn1024", (2 * pairs + 2) * steps + WARMUP_STEPS)
+    events = Trainer(window.make_config(), ds).run()
+    headless_segment(events, WARMUP_STEPS)  # tracing, first evaluations
+    window.start_training()
+    window.toggle_pause()
+    wait_until(app, lambda: bool(window.marks) and window.marks[-1][1] >= WARMUP_STEPS, 120)
+    window.toggle_pause()
+    probe = StallProbe()
     headless, live, gaps, hz = [], [], [], []
-    # The shared host's speed drifts by +-10% over tens of seconds: many short headless/window
-    # pairs, each ratio taken between neighbours, and the median of those ratios.
-    for _ in range(1 if quick else 5):
-        headless.append(headless_rate(window, ds))
-        r = train_in_window(app, window)
-        live.append(r["steps_per_s"])
-        gaps.extend(r["gaps"])
-        hz.append(r["repaint_hz"])
+    for pair in range(pairs):
+        for in_window in (False, True) if pair % 2 == 0 else (True, False):
+            if not in_window:
+                headless.append(headless_segment(events, steps))
+                continue
+            r = window_segment(app, window, steps, probe)
+            live.append(r["steps_per_s"])
+            gaps.extend(r["gaps"])
+            hz.append(r["repaint_hz"])
+    events.close()
+    window.toggle_pause()
+    window.stop_training()
+    wait_until(app, lambda: not window.running and not window.tasks, 120)
     window.close()
     app.processEvents()
     ratios = [a / b for a, b in zip(live, headless, strict=True)]
     return {"ratio_vs_headless": median(ratios), "ratios": ratios,
             "stall_p99_ms": percentile(gaps, 99), "stall_max_ms": max(gaps),
             "repaint_hz": median(hz), "window_steps_per_s": median(live),
-            "headless_steps_per_s": median(headless), "ticks": len(gaps), "seconds": clock()}
+            "headless_steps_per_s": median(headless), "pairs": pairs,
+            "segment_steps": steps, "ticks": len(gaps), "seconds": clock()}
 
 
 def main() -> None:
