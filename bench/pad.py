@@ -1,8 +1,10 @@
 """Benchmark 5: drawing pad image (280x280, ink on paper) to probabilities.
 
-Times :meth:`core.inference.Predictor.predict` per stroke for nn1024 and cnn3-pool (p95 over many
-calls after a warm-up) and, as the in-run baseline, Keras ``model.predict`` on the same prepared
-image; also reports how often the compiled function was traced (must stay 1).
+Times :meth:`core.inference.Predictor.predict` per stroke for nn1024 and cnn3-pool and, as the
+in-run baseline, Keras ``model.predict`` on the same prepared image; also reports how often the
+compiled function was traced (must stay 1). The shared host has busy spells of a few seconds
+that move one block's p95 threefold, so the presets take turns in five rounds of 60 strokes and
+the figure is the median of the rounds' p95s.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import time
 
 import numpy as np
 
-from bench.common import Clock, emit, parse_args, percentile, setup_env
+from bench.common import Clock, emit, median, parse_args, percentile, setup_env
 
 PRESETS = ("nn1024", "cnn3-pool")
+ROUNDS = 5
+STROKES_PER_ROUND = 60
 
 
 def pad_drawings(n: int, size: int = 280, seed: int = 0) -> list[np.ndarray]:
@@ -52,17 +56,27 @@ def run(quick: bool = False) -> dict:
     from core.models.presets import get_preset
 
     clock = Clock()
-    images = pad_drawings(40 if quick else 300)
-    out: dict = {}
+    rounds, per_round = (2, 20) if quick else (ROUNDS, STROKES_PER_ROUND)
+    images = pad_drawings(rounds * per_round)
+    predictors = {}
     for name in PRESETS:
         model = build_model(get_preset(name).model, 10, 0.0, seed=0)
-        pred = Predictor(model, tuple("ABCDEFGHIJ"))
-        ours = latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), images)
-        seen = [pred.predict(im, polarity="dark-on-light").seen[None] for im in images]
-        n_keras = 20 if quick else 60
-        keras_ms = latencies_ms(lambda s, m=model: m.predict(s, verbose=0), seen[:n_keras])
-        out[f"{name}_p95_ms"] = percentile(ours, 95)
-        out[f"{name}_median_ms"] = percentile(ours, 50)
+        predictors[name] = Predictor(model, tuple("ABCDEFGHIJ"))
+    times: dict[str, list[list[float]]] = {name: [] for name in PRESETS}
+    for r in range(rounds):
+        strokes = images[r * per_round:(r + 1) * per_round]
+        for name, pred in predictors.items():
+            times[name].append(
+                latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), strokes))
+    out: dict = {}
+    for name, pred in predictors.items():
+        seen = [pred.predict(im, polarity="dark-on-light").seen[None] for im in images[:60]]
+        keras_ms = latencies_ms(lambda s, m=pred.model: m.predict(s, verbose=0),
+                                seen[:20 if quick else 60])
+        p95s = [percentile(t, 95) for t in times[name]]
+        out[f"{name}_p95_ms"] = median(p95s)
+        out[f"{name}_round_p95s_ms"] = p95s
+        out[f"{name}_median_ms"] = percentile([x for t in times[name] for x in t], 50)
         out[f"{name}_keras_predict_p95_ms"] = percentile(keras_ms, 95)
         out[f"{name}_traces"] = int(pred._probs.experimental_get_tracing_count())
     out["seconds"] = clock()
