@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.last_failed: RunFailed | None = None
         self.errors: list[tuple[str, str, str]] = []
         self.tf_ready = False
+        self._tf_loading = False  # an import task is under way: Start waits for it
         self._start_pending = False
         self._total_steps = 0
         self._last_step: StepMetrics | None = None
@@ -370,9 +371,14 @@ class MainWindow(QMainWindow):
         self.tasks = [t for t in self.tasks if not t.isFinished()]
 
     def import_tensorflow(self) -> None:
-        """Import TensorFlow (and the trainer) on a worker thread."""
-        if self.tf_ready:
+        """Import TensorFlow (and the trainer) on a worker thread (once, however often asked).
+
+        Start before TensorFlow is ready asked for a second import thread beside the first,
+        which only waited on the first; now a call while one is under way does nothing.
+        """
+        if self.tf_ready or self._tf_loading:
             return
+        self._tf_loading = True
         self.status.set_busy("Loading TensorFlow…")
 
         def work(_progress: ProgressFn) -> bool:
@@ -381,6 +387,7 @@ class MainWindow(QMainWindow):
             return True
 
         def failed(message: str, details: str) -> None:
+            self._tf_loading = False
             self.status.set_busy(None)
             self.report_error("TensorFlow could not be loaded", message, details)
 
@@ -388,6 +395,7 @@ class MainWindow(QMainWindow):
 
     def _tf_loaded(self, _ok: object) -> None:
         self.tf_ready = True
+        self._tf_loading = False
         self.status.set_busy(None)
         self.statusBar().showMessage("TensorFlow ready", 3000)
         if self._start_pending:

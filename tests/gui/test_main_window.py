@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from window_helpers import WAIT, make_window
+from window_helpers import CADENCE, WAIT, make_window
 
 from core.training.events import RunFailed, RunStarted, StepMetrics
 from gui.main_window import MainWindow, run_cadence
@@ -340,3 +340,22 @@ def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_even
     qtbot.waitUntil(lambda: window.status.texts()["step"] == "step 20 / 100", timeout=2000)
     qtbot.waitUntil(lambda: window.weights.shown is not None and window.weights.shown.step == 20,
                     timeout=2000)
+
+
+def test_tensorflow_is_imported_by_one_task_however_often_asked(
+        qtbot, tiny_dataset, app_settings, runs):
+    # A second import thread beside the first deadlocked Python's module locks now and then.
+    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings,
+                   load_on_start=False, error_sink=lambda *e: None)
+    qtbot.addWidget(w)
+    w.set_dataset(tiny_dataset, "tiny")
+    w.run_overrides = dict(CADENCE)
+    w.controls.set_values({"steps": 20})
+    w.import_tensorflow()
+    w.import_tensorflow()
+    w.start_training()  # before TensorFlow is ready: starts once it is, with no second import
+    assert len(w.tasks) == 1
+    qtbot.waitUntil(lambda: w.tf_ready, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.last_finished is not None and not w.running, timeout=WAIT)
+    assert w.errors == []
+    qtbot.waitUntil(lambda: not w.tasks, timeout=WAIT)
