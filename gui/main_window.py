@@ -373,8 +373,8 @@ class MainWindow(QMainWindow):
     def import_tensorflow(self) -> None:
         """Import TensorFlow (and the trainer) on a worker thread (once, however often asked).
 
-        Start before TensorFlow is ready asked for a second import thread beside the first,
-        which only waited on the first; now a call while one is under way does nothing.
+        A second import thread beside the first deadlocks Python's module locks now and then
+        (``_DeadlockError`` inside TensorFlow), so a call while one is under way only waits.
         """
         if self.tf_ready or self._tf_loading:
             return
@@ -382,6 +382,8 @@ class MainWindow(QMainWindow):
         self.status.set_busy("Loading TensorFlow…")
 
         def work(_progress: ProgressFn) -> bool:
+            # without scikit-learn (0.8 s); stderr left alone: other threads may write there
+            importlib.import_module("core.tf_import").import_tensorflow(quiet=False)
             for name in TF_MODULES:
                 importlib.import_module(name)
             return True
