@@ -70,9 +70,9 @@ def run(quick: bool = False) -> dict:
                 latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), strokes))
     out: dict = {}
     for name, pred in predictors.items():
-        seen = [pred.predict(im, polarity="dark-on-light").seen[None] for im in images[:60]]
-        keras_ms = latencies_ms(lambda s, m=pred.model: m.predict(s, verbose=0),
-                                seen[:20 if quick else 60])
+        seen = [pred.predict(im, polarity="dark-on-light").seen[None]
+                for im in images[:20 if quick else 60]]
+        keras_ms = latencies_ms(lambda s, m=pred.model: m.predict(s, verbose=0), seen)
         p95s = [percentile(t, 95) for t in times[name]]
         out[f"{name}_p95_ms"] = median(p95s)
         out[f"{name}_round_p95s_ms"] = p95s

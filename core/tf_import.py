@@ -25,7 +25,7 @@ def _sklearn_hidden() -> Iterator[None]:
     try:
         yield
     finally:
-        if hide and "sklearn" in sys.modules and sys.modules["sklearn"] is None:
+        if hide and sys.modules.get("sklearn", ...) is None:
             del sys.modules["sklearn"]
 
 

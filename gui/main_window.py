@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
+from core import tf_import
 from core.data.dataset import Dataset
 from core.training.events import (
     EvalMetrics,
@@ -382,8 +383,7 @@ class MainWindow(QMainWindow):
         self.status.set_busy("Loading TensorFlow…")
 
         def work(_progress: ProgressFn) -> bool:
-            # without scikit-learn (0.8 s); stderr left alone: other threads may write there
-            importlib.import_module("core.tf_import").import_tensorflow(quiet=False)
+            tf_import.import_tensorflow(quiet=False)  # stderr left alone: other threads write
             for name in TF_MODULES:
                 importlib.import_module(name)
             return True

@@ -97,6 +97,32 @@ DISPLAY_POINTS_PER_PIXEL = 1.0
 MAX_DOTS = 60
 
 
+STAGES = (1.0, 2.0, 5.0)
+LOSS_PADDING = 0.04  # of the loss axis's span (in decades) on each side of its 1-2-5 range
+_EPS = 1e-9  # relative: a value this close to a stage counts as on it
+
+
+def _stage(k: int) -> float:
+    """The ``k``-th value of the 1-2-5 ladder: ... 0.5, 1 (k = 0), 2, 5, 10, 20 ..."""
+    return STAGES[k % 3] * 10.0 ** (k // 3)
+
+
+def _stage_below(v: float) -> int:
+    """The largest ``k`` with ``_stage(k) <= v`` (``v > 0``)."""
+    k = 3 * int(np.floor(np.log10(v)))
+    while _stage(k + 1) <= v * (1 + _EPS):
+        k += 1
+    while _stage(k) > v * (1 + _EPS):
+        k -= 1
+    return k
+
+
+def _stage_above(v: float) -> int:
+    """The smallest ``k`` with ``_stage(k) >= v`` (``v > 0``)."""
+    k = _stage_below(v)
+    return k if _stage(k) >= v * (1 - _EPS) else k + 1
+
+
 def x_extent(step: float, total_steps: int) -> float:
     """The right end of the step axis while ``step`` is the last step drawn.
 
@@ -104,19 +130,8 @@ def x_extent(step: float, total_steps: int) -> float:
     early steps are not squeezed against the left edge, yet the axes (costly to redraw) change
     only a few times per run instead of on every repaint.
     """
-    target = max(10.0, 1.05 * float(step))
-    decade = 10.0 ** np.floor(np.log10(target))
-    nice = next(m * decade for m in (1, 2, 5, 10) if m * decade >= target)
+    nice = _stage(_stage_above(max(10.0, 1.05 * float(step))))
     return float(min(nice, total_steps)) if total_steps > 0 else float(nice)
-
-
-STAGES = (1.0, 2.0, 5.0)
-LOSS_PADDING = 0.04  # of the loss axis's span (in decades) on each side of its 1-2-5 range
-
-
-def _stage(k: int) -> float:
-    """The ``k``-th value of the 1-2-5 ladder: ... 0.5, 1 (k = 0), 2, 5, 10, 20 ..."""
-    return STAGES[k % 3] * 10.0 ** (k // 3)
 
 
 def loss_extent(lo: float, hi: float) -> tuple[float, float]:
@@ -127,19 +142,8 @@ def loss_extent(lo: float, hi: float) -> tuple[float, float]:
     follows every new low of the noisy minibatch loss, and each change redraws the axis and
     recomputes every curve's bounds: that was a fifth of a repaint's CPU time.
     """
-    def index(v: float) -> int:  # the largest k with _stage(k) <= v
-        k = 3 * int(np.floor(np.log10(v)))
-        while _stage(k + 1) <= v * (1 + 1e-9):
-            k += 1
-        while _stage(k) > v * (1 + 1e-9):
-            k -= 1
-        return k
-
-    low = index(lo)
-    high = index(hi)
-    if _stage(high) < hi * (1 - 1e-9) or high == low:
-        high += 1
-    return _stage(low), _stage(high)
+    low = _stage_below(lo)
+    return _stage(low), _stage(max(_stage_above(hi), low + 1))
 
 
 def _curve(plot: pg.PlotItem, pen: object, name: str | None = None, **kw: object
