@@ -16,18 +16,26 @@ from bench.common import Clock, emit, median, parse_args, random_dataset, setup_
 CASES = {"nn1024": 128, "cnn-pool": 16}
 
 
-def trainer_rate(preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
-                 ) -> float:
-    """Median steps/s of ``Trainer(...).run()`` over ``segments`` windows after warm-up."""
+def bench_config(preset: str, steps: int, **overrides: object) -> object:
+    """The :class:`TrainConfig` the speed benchmarks train with.
+
+    The window's cadence: weight snapshots every 50 steps, validation every 100; nothing saved.
+    """
     from core.training.config import TrainConfig
-    from core.training.events import StepMetrics
-    from core.training.trainer import Trainer
 
     settings = {"steps": steps, "save": False, "snapshot_every": 50, "eval_every": 100,
                 **overrides}
-    cfg = TrainConfig.from_preset(preset, dataset="random", **settings)
+    return TrainConfig.from_preset(preset, dataset="random", **settings)
+
+
+def trainer_rate(preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
+                 ) -> float:
+    """Median steps/s of ``Trainer(...).run()`` over ``segments`` windows after warm-up."""
+    from core.training.events import StepMetrics
+    from core.training.trainer import Trainer
+
     marks: list[tuple[float, int]] = []
-    for ev in Trainer(cfg, ds).run():
+    for ev in Trainer(bench_config(preset, steps, **overrides), ds).run():
         if isinstance(ev, StepMetrics):
             marks.append((time.perf_counter(), ev.step + 1))
     return segment_median(marks, steps, segments)

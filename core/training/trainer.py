@@ -22,6 +22,7 @@ import tensorflow as tf
 from core.data.dataset import Dataset
 from core.data.errors import DataError
 from core.models.build import build_model, display_kernel, dropout_layers, weight_kernels
+from core.models.layers import NormalizePixels
 from core.models.presets import get_preset
 from core.paths import runs_dir
 from core.training.batches import BatchSchedule
@@ -79,6 +80,10 @@ class Trainer:
         self._kernels = weight_kernels(self.model)
         self._dropouts = dropout_layers(self.model)
         self._display_kind, self._display_var = display_kernel(self.model)
+        self._normalize = self.model.layers[0]
+        if not isinstance(self._normalize, NormalizePixels):
+            raise TypeError(f"the model must start with NormalizePixels, not {self._normalize}")
+        self._layers_after_input = self.model.layers[1:]
         self._units = (choose_hidden_units(int(self._display_var.shape[-1]), 225, config.seed)
                        if self._display_kind == "hidden" else None)
 
@@ -247,6 +252,50 @@ class Trainer:
         exponent = tf.cast(self.step // self._decay_steps, tf.float32)
         return self.learning_rate * tf.pow(self._decay_rate, exponent)
 
+    def _forward(self, pixels: tf.Tensor, training: bool) -> tf.Tensor:
+        """Logits from normalized pixels: the model's layers after :class:`NormalizePixels`."""
+        h = pixels
+        for layer in self._layers_after_input:
+            h = layer(h, training=training)
+        return h
+
+    def _batch(self, rows: tf.Tensor) -> tf.Tensor:
+        """The normalized float images of training rows ``rows`` (the model's first layer)."""
+        return self._normalize(tf.gather(self._train_x, rows))
+
+    def _penalty_and_grads(self, grads: list, variables: list) -> tuple[tf.Tensor, list]:
+        """L2 term of the loss and the gradients with it; nothing computed while lambda is 0.
+
+        The penalty ``l2 * sum(w^2) / 2`` and its gradient ``l2 * w`` each pass over every
+        weight (3.2 MB for nn1024's first layer); most lessons train with lambda 0, so a
+        ``tf.cond`` on the live lambda skips those passes then (the slider still works live).
+        """
+        if not self._kernels:
+            return tf.constant(0.0), grads
+        l2 = self.l2.value()
+        kernels = {id(w) for w in self._kernels}
+
+        def with_l2() -> tuple[tf.Tensor, list]:
+            penalty = l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
+            return penalty, [g + l2 * v if id(v) in kernels else g
+                             for g, v in zip(grads, variables, strict=True)]
+
+        return tf.cond(l2 > 0.0, with_l2, lambda: (tf.constant(0.0), list(grads)))
+
+    def _apply(self, grads: list, variables: list, lr: tf.Tensor) -> None:
+        """One optimizer step at learning rate ``lr``.
+
+        Plain SGD uses the fused ``var -= lr * grad`` kernel (one pass over the weights instead
+        of a multiply and a subtract); Adam goes through Keras.
+        """
+        self.optimizer.learning_rate.assign(lr)
+        if self.preset.optimizer != "sgd":
+            self.optimizer.apply(grads, variables)
+            return
+        for g, v in zip(grads, variables, strict=True):
+            tf.raw_ops.ResourceApplyGradientDescent(var=v.value.handle, alpha=lr, delta=g)
+        self.optimizer.iterations.assign_add(1)
+
     def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
         self.trace_count += 1  # Python side effect: runs only when tracing
         k = tf.shape(idx)[0]
@@ -255,20 +304,23 @@ class Trainer:
         lrs = tf.TensorArray(tf.float32, size=k)
         xents = tf.TensorArray(tf.float32, size=k)
         variables = self.model.trainable_variables
+        x_next = self._batch(idx[0])
         for i in tf.range(k):
-            x = tf.gather(self._train_x, idx[i])
+            x = x_next
             y = tf.gather(self._train_y, idx[i])
             lr = self._effective_lr()
-            self.optimizer.learning_rate.assign(lr)
             with tf.GradientTape() as tape:
-                logits = self.model(x, training=True)
+                logits = self._forward(x, training=True)
                 xent = tf.reduce_mean(
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-                loss = xent
-                if self._kernels:
-                    loss += self.l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
-            grads = tape.gradient(loss, variables)
-            self.optimizer.apply(grads, variables)
+            # The next batch is gathered and normalized while this one's backward pass runs
+            # (after the forward pass, so it does not steal a core from the big matmul).
+            with tf.control_dependencies([logits]):
+                x_next = self._batch(idx[tf.minimum(i + 1, k - 1)])
+            grads = tape.gradient(xent, variables)
+            penalty, grads = self._penalty_and_grads(grads, variables)
+            loss = xent + penalty
+            self._apply(grads, variables, lr)
             acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), y),
                                          tf.float32))
             losses = losses.write(i, loss)
