@@ -77,6 +77,8 @@ class Trainer:
                                  seed=config.seed)
         self.optimizer = make_optimizer(self.preset.optimizer, config.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
+        self._plain_sgd = (isinstance(self.optimizer, keras.optimizers.SGD)
+                           and self.optimizer.momentum == 0)
         self._kernels = weight_kernels(self.model)
         self._dropouts = dropout_layers(self.model)
         self._display_kind, self._display_var = display_kernel(self.model)
@@ -285,11 +287,11 @@ class Trainer:
     def _apply(self, grads: list, variables: list, lr: tf.Tensor) -> None:
         """One optimizer step at learning rate ``lr``.
 
-        Plain SGD uses the fused ``var -= lr * grad`` kernel (one pass over the weights instead
-        of a multiply and a subtract); Adam goes through Keras.
+        SGD without momentum uses the fused ``var -= lr * grad`` kernel (one pass over the
+        weights instead of a multiply and a subtract); other optimizers go through Keras.
         """
         self.optimizer.learning_rate.assign(lr)
-        if self.preset.optimizer != "sgd":
+        if not self._plain_sgd:
             self.optimizer.apply(grads, variables)
             return
         for g, v in zip(grads, variables, strict=True):
