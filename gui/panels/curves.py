@@ -247,7 +247,9 @@ class CurvesPanel(QWidget):
                            labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
         self.acc_plot.showGrid(x=False, y=True, alpha=0.15)  # read accuracy levels across
         self.loss_plot.setLogMode(x=False, y=True)
-        self.acc_plot.setYRange(0, 100, padding=0.02)
+        # 5% padding leaves half a label's height beyond 0 and 100: with less, pyqtgraph drops
+        # those two labels on a short plot (a 1366x768 window)
+        self.acc_plot.setYRange(0, 100, padding=0.05)
         self.acc_plot.enableAutoRange(axis="y", enable=False)
         self.loss_plot.enableAutoRange(axis="x", enable=False)  # see x_extent
         self.loss_plot.enableAutoRange(axis="y", enable=False)  # see loss_extent

@@ -312,3 +312,25 @@ def test_static_items_are_drawn_from_a_cache_and_look_the_same(curves, qtbot):
     panned = pixels(curves)
     assert_same(panned, pixels(plain))
     assert (panned != first).mean() > 0.01
+
+
+@pytest.mark.parametrize("height", [680, 900])
+def test_accuracy_axis_labels_its_ends_on_a_small_screen(qtbot, height):
+    """0 % and 100 % stay labelled when the plot is short (a 1366x768 window)."""
+    from PySide6.QtGui import QPainter
+
+    c = CurvesPanel()
+    qtbot.addWidget(c)
+    c.resize(640, height)
+    c.show()
+    qtbot.waitExposed(c)
+    c.flush()
+    axis = c.acc_plot.getAxis("left")
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    labels = {text for _, _, text in texts}
+    assert {"0", "100"} <= labels, labels
