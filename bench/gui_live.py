@@ -29,7 +29,7 @@ from bench.common import (
     random_dataset,
     setup_env,
 )
-from bench.throughput import segment_median
+from bench.throughput import advance, marks_rate, segment_median
 
 TICK_MS = 5
 PAIRS = 24  # headless/window pairs, in ABBA order
@@ -182,24 +182,6 @@ def setup_run(app: Any, window: Any, ds: Any, preset: str, steps: int) -> None:
     wait_until(app, lambda: window.tf_ready, 120)
 
 
-def _rate(marks: list[tuple[float, int]]) -> float:
-    (t0, s0), (t1, s1) = marks[0], marks[-1]
-    return (s1 - s0) / (t1 - t0)
-
-
-def headless_segment(events: Any, steps: int) -> float:
-    """Advance a headless run's event generator by ``steps`` steps; their steps/s."""
-    from core.training.events import StepMetrics
-
-    marks: list[tuple[float, int]] = []
-    for ev in events:
-        if isinstance(ev, StepMetrics):
-            marks.append((time.perf_counter(), ev.step + 1))
-            if marks[-1][1] - marks[0][1] >= steps:
-                return _rate(marks)
-    raise RuntimeError("the headless run ended early")
-
-
 def window_segment(app: Any, window: Any, steps: int, probe: StallProbe) -> dict:
     """Resume the window's paused run for ``steps`` steps, pause it again; its figures."""
     n_marks, n_paints = len(window.marks), len(window.paints)
@@ -217,7 +199,7 @@ def window_segment(app: Any, window: Any, steps: int, probe: StallProbe) -> dict
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     paints = [t for t, _ in window.paints[n_paints:] if t <= t1]
     # timed from the end of the first chunk after resuming: no paused time in between
-    return {"steps_per_s": _rate(window.marks[n_marks:]), "gaps": gaps,
+    return {"steps_per_s": marks_rate(window.marks[n_marks:]), "gaps": gaps,
             "repaint_hz": len(paints) / (t1 - t0)}
 
 
@@ -231,7 +213,7 @@ def run(quick: bool = False) -> dict:
     pairs, steps = (1, 200) if quick else (PAIRS, SEGMENT_STEPS)
     setup_run(app, window, ds, "nn1024", (2 * pairs + 2) * steps + WARMUP_STEPS)
     events = Trainer(window.make_config(), ds).run()
-    headless_segment(events, WARMUP_STEPS)  # tracing, first evaluations
+    advance(events, WARMUP_STEPS)  # tracing, first evaluations
     window.start_training()
     window.toggle_pause()
     wait_until(app, lambda: bool(window.marks) and window.marks[-1][1] >= WARMUP_STEPS, 120)
@@ -241,7 +223,7 @@ def run(quick: bool = False) -> dict:
     for pair in range(pairs):
         for in_window in (False, True) if pair % 2 == 0 else (True, False):
             if not in_window:
-                headless.append(headless_segment(events, steps))
+                headless.append(advance(events, steps))
                 continue
             r = window_segment(app, window, steps, probe)
             live.append(r["steps_per_s"])

@@ -4,8 +4,8 @@ The roof is the rate of a large square ``tf.matmul``; the trainer's FLOP/s come 
 model's shapes (the FLOPs of the forward pass, the weight gradients, and the input gradients of
 every layer but the first: see :func:`bench.common.flops_per_step`) times its measured steps/s.
 Both are measured in pairs inside one training run: the run (events consumed as the window does,
-weight snapshots every 50 steps, validation every 100) trains a segment, then waits at an event
-while the matmul is timed, then trains the next segment. Each pair gives one fraction, taken
+weight snapshots every 50 steps, validation every 100) trains a timed segment, then waits at an
+event while the matmul is timed, then trains the next segment. Each pair gives one fraction, taken
 seconds apart, so the load other tenants put on this machine hits both sides; the figure is the
 median over the pairs. ``fraction_rule_of_six`` is the same with the common 6 * batch * weights
 count, which also counts the image gradient nobody computes (x 1.49 for nn1024).
@@ -24,7 +24,7 @@ from bench.common import (
     random_dataset,
     setup_env,
 )
-from bench.throughput import bench_config
+from bench.throughput import advance, bench_config
 
 
 class MatmulRoof:
@@ -53,26 +53,16 @@ def paired_rates(ds: object, roof: MatmulRoof, pairs: int, segment: int, warmup:
                  repeats: int) -> list[tuple[float, float]]:
     """``(trainer steps/s, matmul GFLOP/s)`` for ``pairs`` segments of one nn1024 run.
 
-    The first ``warmup`` steps (tracing, first evaluation) are not timed. The clock of a segment
-    starts when the run resumes after the previous matmul timing, so everything the trainer does
-    between its events (snapshots, evaluations) counts, and the matmul timing does not.
+    The first ``warmup`` steps (tracing, first evaluation) are not timed; after each segment
+    the run waits at an event while the matmul is timed (see :func:`bench.throughput.advance`).
     """
-    from core.training.events import StepMetrics
     from core.training.trainer import Trainer
 
-    out: list[tuple[float, float]] = []
-    run = Trainer(bench_config("nn1024", warmup + pairs * segment + 50), ds).run()
-    start: tuple[float, int] | None = None
-    for ev in run:
-        if not isinstance(ev, StepMetrics) or ev.step + 1 < warmup:
-            continue
-        now, done = time.perf_counter(), ev.step + 1
-        if start is not None and done - start[1] >= segment:
-            out.append(((done - start[1]) / (now - start[0]), roof.gflops(repeats)))
-            if len(out) == pairs:
-                break
-        if start is None or done - start[1] >= segment:
-            start = (time.perf_counter(), done)
+    chunk = bench_config("nn1024", 1).steps_per_call
+    # each advance also runs the chunk (<= steps_per_call steps) that ends before its clock starts
+    run = Trainer(bench_config("nn1024", warmup + pairs * segment + (pairs + 2) * chunk), ds).run()
+    advance(run, warmup)
+    out = [(advance(run, segment), roof.gflops(repeats)) for _ in range(pairs)]
     run.close()
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Iterator
 
 from bench.common import Clock, emit, median, parse_args, random_dataset, setup_env
 
@@ -39,6 +40,30 @@ def trainer_rate(preset: str, ds: object, steps: int, segments: int = 5, **overr
         if isinstance(ev, StepMetrics):
             marks.append((time.perf_counter(), ev.step + 1))
     return segment_median(marks, steps, segments)
+
+
+def marks_rate(marks: list[tuple[float, int]]) -> float:
+    """Steps/s between the first and the last ``(time, steps done)`` mark."""
+    (t0, s0), (t1, s1) = marks[0], marks[-1]
+    return (s1 - s0) / (t1 - t0)
+
+
+def advance(events: Iterator[object], steps: int) -> float:
+    """Consume a run's events for ``steps`` more steps; their steps/s.
+
+    Timed from the first step event on, so time the run spent suspended before this call (while
+    the caller measured something else) does not count; the snapshots and evaluations between
+    the timed events do.
+    """
+    from core.training.events import StepMetrics
+
+    marks: list[tuple[float, int]] = []
+    for ev in events:
+        if isinstance(ev, StepMetrics):
+            marks.append((time.perf_counter(), ev.step + 1))
+            if marks[-1][1] - marks[0][1] >= steps:
+                return marks_rate(marks)
+    raise RuntimeError("the run ended early")
 
 
 def segment_median(marks: list[tuple[float, int]], steps: int, segments: int) -> float:
