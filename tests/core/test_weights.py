@@ -84,6 +84,15 @@ def test_symmetric_limit_is_robust_and_positive() -> None:
     assert symmetric_limit(sparse) == pytest.approx(0.5)  # percentile 0 -> falls back to max
 
 
+def test_symmetric_limit_of_a_large_layer_samples_but_stays_close() -> None:
+    w = np.random.default_rng(1).standard_t(3, size=(784, 225)).astype(np.float32)
+    assert symmetric_limit(w) == pytest.approx(np.percentile(np.abs(w), 99.0), rel=0.03)
+    sparse = np.zeros(100_000, np.float32)
+    sparse[1] = np.nan
+    sparse[3] = -0.7  # not among the sampled values: the fallback still sees every value
+    assert symmetric_limit(sparse) == pytest.approx(0.7)
+
+
 def test_output_tiles_put_class_k_weights_in_tile_k() -> None:
     kernel = constant_column_kernel(10)
     tiles = output_tiles(kernel)
