@@ -105,11 +105,13 @@ def run_cadence(steps: int) -> dict[str, int]:
     evaluations come every ~10% of the run but at least every 100 steps (the headless CLI's
     default), and weight snapshots twice as often (at least every 50 steps): lively curves at
     about the headless speed (nn1024-l2, 2000 steps: 93 steps/s in the window, 96 headless).
-    Chunks stay at most 10 steps so Stop, Pause and closing the window answer quickly.
+    A compiled call runs at most ``steps // 50`` steps (a short run still draws 50 points) and
+    about 50 ms of work (see :class:`core.training.batches.ChunkSizer`), so Stop, Pause and
+    closing the window answer quickly whatever the model.
     """
     return {"eval_every": int(np.clip(steps // 10, 5, 100)),
             "snapshot_every": int(np.clip(steps // 20, 5, 50)),
-            "steps_per_call": int(np.clip(steps // 50, 2, 10))}
+            "steps_per_call": int(np.clip(steps // 50, 2, 50))}
 
 
 @dataclass(frozen=True)

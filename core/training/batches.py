@@ -1,4 +1,7 @@
-"""Which training images each step uses: shuffled epochs, or a few fixed batches (overfit demo)."""
+"""Which training images each step uses, and how many steps go into one compiled call.
+
+Shuffled epochs, or a few fixed batches for the overfit demo; calls of about 50 ms.
+"""
 
 from __future__ import annotations
 
@@ -44,3 +47,38 @@ class BatchSchedule:
                 self._pos += self.batch_size
             self._step += 1
         return out
+
+
+class ChunkSizer:
+    """How many steps the next compiled call runs: about ``seconds`` of work, at most ``cap``.
+
+    A call has a fixed cost (Python dispatch, starting the graph, the first batch's gather), about
+    0.5 ms, so a fast model (nn1024 at ~2 ms a step) wants many steps per call; Stop, Pause and the
+    knobs act between calls, so a slow one (a CNN at tens of ms a step) wants few. The first two
+    calls run one step (the first also traces, so its time says nothing); after that the size
+    follows the last call's time per step, growing at most twofold per call. ``seconds = 0``
+    always gives ``cap``.
+    """
+
+    def __init__(self, cap: int, seconds: float) -> None:
+        self.cap = max(1, int(cap))
+        self.seconds = float(seconds)
+        self._per_step: float | None = None
+        self._calls = 0
+        self._last = 1
+
+    def next(self) -> int:
+        """Steps for the next call (the caller may run fewer, e.g. to stop at an evaluation)."""
+        if self.seconds <= 0:
+            return self.cap
+        if self._per_step is None:
+            return 1
+        fit = self.seconds / self._per_step if self._per_step > 0 else float(self.cap)
+        return max(1, int(min(self.cap, 2 * self._last, fit)))
+
+    def took(self, steps: int, seconds: float) -> None:
+        """Record that a call of ``steps`` steps took ``seconds``."""
+        self._calls += 1
+        if self._calls > 1 and steps > 0:
+            self._per_step = max(seconds, 0.0) / steps
+        self._last = max(1, steps)

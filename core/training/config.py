@@ -27,7 +27,8 @@ class TrainConfig:
     eval_every: int = 100
     snapshot_every: int = 50
     log_every: int = 500
-    steps_per_call: int = 10
+    steps_per_call: int = 50  # at most this many steps per compiled call ...
+    chunk_seconds: float = 0.05  # ... and about this long (0: always steps_per_call)
     save: bool = True
     run_dir: str | None = None
     checkpoint_seconds: float = 30.0  # checkpoint at an evaluation once this long has passed
@@ -64,6 +65,8 @@ class TrainConfig:
         for name in ("eval_every", "snapshot_every", "log_every", "steps_per_call"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least 1")
+        if not (math.isfinite(self.chunk_seconds) and self.chunk_seconds >= 0):
+            raise ValueError(f"chunk seconds must be 0 or more (got {self.chunk_seconds})")
         if not (self.checkpoint_seconds >= 0):
             raise ValueError(
                 f"checkpoint seconds must be 0 or more (got {self.checkpoint_seconds})")

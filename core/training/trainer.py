@@ -25,7 +25,7 @@ from core.models.build import build_model, display_kernel, dropout_layers, weigh
 from core.models.layers import NormalizePixels
 from core.models.presets import get_preset
 from core.paths import runs_dir
-from core.training.batches import BatchSchedule
+from core.training.batches import BatchSchedule, ChunkSizer
 from core.training.config import LIVE_KNOBS, TrainConfig
 from core.training.events import (
     EvalMetrics,
@@ -387,6 +387,7 @@ class Trainer:
             yield self.snapshot()
             last_checkpoint = time.monotonic()
             window: list[tuple[float, int]] = [(start, step)]
+            chunks = ChunkSizer(cfg.steps_per_call, cfg.chunk_seconds)
             while step < cfg.steps and not self._stop.is_set():
                 if not self._running.is_set():
                     yield RunPaused(step, True)
@@ -396,10 +397,12 @@ class Trainer:
                         break
                     yield RunPaused(step, False)
                 yield from self._drain_knobs()
-                k = min(cfg.steps_per_call, cfg.steps - step,
+                k = min(chunks.next(), cfg.steps - step,
                         _until_next(step, cfg.eval_every), _until_next(step, cfg.snapshot_every))
+                called = time.perf_counter()
                 losses, accs, lrs, xents = (
                     t.numpy() for t in self._train_chunk(self.schedule.next(k)))
+                chunks.took(k, time.perf_counter() - called)
                 steps = np.arange(step, step + k)
                 bad = ~np.isfinite(losses) | ~(xents < DIVERGED_CROSS_ENTROPY)
                 if bad.any():

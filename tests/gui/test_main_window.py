@@ -244,7 +244,7 @@ def test_settings_persist_across_launches(qtbot, tiny_dataset, app_settings):
 
 
 def test_run_cadence_gives_smooth_curves():
-    assert run_cadence(3001) == {"eval_every": 100, "snapshot_every": 50, "steps_per_call": 10}
+    assert run_cadence(3001) == {"eval_every": 100, "snapshot_every": 50, "steps_per_call": 50}
     assert run_cadence(300) == {"eval_every": 30, "snapshot_every": 15, "steps_per_call": 6}
     assert run_cadence(40)["eval_every"] == 5
 

@@ -49,6 +49,20 @@ def test_run_yields_the_expected_events(tiny_letters):
     assert finished.final["test_accuracy"] == pytest.approx(test[0].accuracy)
 
 
+def test_calls_grow_to_the_cap_and_stop_at_evaluations(tiny_letters):
+    """Chunk sizes ramp 1, 1, 2, 4 ... up to ``steps_per_call`` (a 10 s budget never binds
+    here) and still end on every evaluation step; one trace serves every size."""
+    trainer = Trainer(small_config(steps=70, steps_per_call=20, chunk_seconds=10.0,
+                                   eval_every=50, snapshot_every=1000), tiny_letters)
+    events = list(trainer.run())
+    assert [e.step for e in events if isinstance(e, StepMetrics)] == [0, 1, 3, 7, 15, 31, 50,
+                                                                      69]
+    assert trainer.trace_count == 1
+    fixed = Trainer(small_config(steps=12, steps_per_call=4, chunk_seconds=0.0,
+                                 eval_every=1000, snapshot_every=1000), tiny_letters)
+    assert [e.step for e in fixed.run() if isinstance(e, StepMetrics)] == [0, 4, 8, 11]
+
+
 def test_knobs_change_mid_run_without_retracing(tiny_letters):
     trainer = Trainer(small_config("nn1024-l2", steps=60, dropout=0.0), tiny_letters)
     seen = []
