@@ -132,6 +132,11 @@ def markdown(details: dict, info: dict, quick: bool) -> str:
         ok = (v >= target) if op == ">=" else (v <= target)
         met = "n/a" if math.isnan(v) else ("yes" if ok else "**no**")
         lines.append(f"| {number[path[0]]} | {what} | {_fmt(v)} | {op} {_fmt(target)} | {met} |")
+    ceiling = lookup(details, ("roof", "big_products_fraction"))
+    if not math.isnan(ceiling):
+        lines += ["", f"Row 2's ceiling on this machine: nn1024's two big matrix products and "
+                      f"its kernel update alone, in a loop with nothing else, reach "
+                      f"{ceiling:.2f} of the roof."]
     lines += ["", "Details (the baselines measured in the same run):", "", "```json",
               json.dumps(details, indent=1), "```", ""]
     return "\n".join(lines)
