@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QThread, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -58,7 +58,7 @@ from gui.panels.samples import SamplesPanel
 from gui.panels.weights import WeightsPanel
 from gui.settings import AppSettings
 from gui.status import Banner, ErrorDialog, StatusFields
-from gui.worker import GeneratorWorker, TaskWorker
+from gui.worker import GeneratorWorker, TaskWorker, worker_finished
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -371,6 +371,8 @@ class MainWindow(QMainWindow):
         return task
 
     def _prune_tasks(self) -> None:
+        if isinstance(self.sender(), QThread):
+            worker_finished(self.sender())
         self.tasks = [t for t in self.tasks if not t.isFinished()]
 
     def import_tensorflow(self) -> None:
@@ -730,6 +732,8 @@ class MainWindow(QMainWindow):
         self.report_error("Training failed", message, details)
 
     def _on_worker_finished(self) -> None:
+        if isinstance(self.sender(), QThread):
+            worker_finished(self.sender())
         if self.sender() is not None and self.sender() is not self.worker:
             return
         self._active = False

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from core.gc_pause import paused_gc
+from core.gc_pause import paused_gc, resume_gc
 
 _LIVE: set[QThread] = set()
 _END = object()  # the generator is exhausted
@@ -35,6 +35,21 @@ def wait_all(timeout_ms: int = 30_000) -> bool:
     for worker in running_workers():
         worker.wait(timeout_ms)
     return not running_workers()
+
+
+def worker_finished(worker: QThread) -> None:
+    """Call on the GUI thread from a slot of ``worker.finished``: resumes the idle collector.
+
+    Once no worker thread runs, the cyclic collector runs again. Worker threads never switch it
+    back on themselves (see :mod:`core.gc_pause`): a collection there would free Qt objects off
+    the GUI thread. This does not prune the registry, which keeps a finished worker (and so its
+    queued signals) alive until the next start.
+    """
+    worker.wait()  # finished is emitted just before the thread ends
+    with _LIVE_LOCK:
+        busy = any(not w.isFinished() for w in _LIVE)
+    if not busy:
+        resume_gc()
 
 
 def _register(worker: QThread) -> None:
@@ -100,28 +115,28 @@ class GeneratorWorker(_Worker):
     def run(self) -> None:
         """Thread body: drain the generator until it ends or :meth:`cancel` is called.
 
-        The generator's own code (training, TensorFlow) runs with the cyclic garbage collector
-        paused (:func:`core.gc_pause.paused_gc`); it may run while an item is handed over.
+        The whole body runs with the cyclic garbage collector paused
+        (:func:`core.gc_pause.paused_gc`): the generator's TensorFlow work must not race a
+        collection on the GUI thread, and a collection on this thread would free Qt objects.
+        Connect ``finished`` to a slot that calls :func:`worker_finished`.
         """
-        try:
-            with paused_gc():
-                gen = iter(self._make())
+        with paused_gc():
             try:
-                while True:
-                    with paused_gc():
+                gen = iter(self._make())
+                try:
+                    while True:
                         item = next(gen, _END)
-                    if item is _END:
-                        break
-                    self.event.emit(item)
-                    if self.cancelled:
-                        break
-            finally:
-                close = getattr(gen, "close", None)
-                if close is not None:
-                    with paused_gc():
+                        if item is _END:
+                            break
+                        self.event.emit(item)
+                        if self.cancelled:
+                            break
+                finally:
+                    close = getattr(gen, "close", None)
+                    if close is not None:
                         close()
-        except Exception as exc:
-            self._report(exc)
+            except Exception as exc:
+                self._report(exc)
 
 
 class TaskWorker(_Worker):
@@ -159,13 +174,13 @@ class TaskWorker(_Worker):
     def run(self) -> None:
         """Thread body: call the function and emit its result or its error.
 
-        The function runs with the cyclic garbage collector paused (it may use TensorFlow).
+        It runs with the cyclic garbage collector paused, as a generator worker's body does.
         """
-        try:
-            with paused_gc():
+        with paused_gc():
+            try:
                 value = self._fn(self._progress)
-        except Exception as exc:
-            self._report(exc)
-        else:
-            if not self.cancelled:
-                self.result.emit(value)
+            except Exception as exc:
+                self._report(exc)
+            else:
+                if not self.cancelled:
+                    self.result.emit(value)

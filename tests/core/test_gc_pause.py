@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from core.gc_pause import gc_paused, paused_gc
+from core.gc_pause import gc_paused, paused_gc, resume_gc
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +59,43 @@ def test_it_stays_off_until_the_last_of_several_threads_leaves():
     for t in threads:
         t.join(5)
     assert seen == [False]
+    # the last holder was a worker thread: only the main thread switches it back on
+    assert not gc.isenabled()
+    assert resume_gc()
     assert gc.isenabled()
+    assert not resume_gc()  # nothing pending any more
 
 
-def test_a_collector_disabled_by_the_user_stays_disabled():
-    gc.disable()
-    with paused_gc():
+def test_a_worker_thread_never_switches_the_collector_back_on():
+    seen: list[bool] = []
+
+    def work() -> None:
+        with paused_gc():
+            pass
+        seen.append(gc.isenabled())  # still on this thread, after the block
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(5)
+    assert seen == [False]
+    with paused_gc():  # a main-thread block meanwhile does not switch it on either
         pass
     assert not gc.isenabled()
+    assert resume_gc() and gc.isenabled()
+
+
+def test_resume_waits_while_someone_holds_it():
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with paused_gc():
+            entered.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    entered.wait(5)
+    assert not resume_gc() and not gc.isenabled()
+    release.set()
+    t.join(5)
+    assert resume_gc() and gc.isenabled()

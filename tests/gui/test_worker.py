@@ -4,8 +4,9 @@ import threading
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
-from gui.worker import GeneratorWorker, TaskWorker, running_workers
+from gui.worker import GeneratorWorker, TaskWorker, running_workers, worker_finished
 
 
 def test_generator_worker_emits_every_item_in_order_then_finishes(qtbot):
@@ -117,3 +118,37 @@ def test_cancelled_task_drops_its_result(qtbot, cancel):
     assert worker.wait(5000)
     qtbot.wait(20)
     assert results == ([] if cancel else ["value"])
+
+
+@pytest.mark.parametrize("kind", ["generator", "task"])
+def test_the_collector_never_runs_on_a_worker_thread(qtbot, kind):
+    """A collection there would free Qt objects off the GUI thread (a deadlock, seen in the
+    20-cycle test): the collector is off for a worker's whole life, handing items over
+    included, and the GUI thread switches it back on once the worker has finished.
+    """
+    import gc
+
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    def gen():
+        seen.append(gc.isenabled())
+        yield 1
+        seen.append(gc.isenabled())  # after the item was handed over
+        yield 2
+
+    def fn(_progress):
+        seen.append(gc.isenabled())
+        return 3
+
+    worker = GeneratorWorker(gen) if kind == "generator" else TaskWorker(fn)
+    handed_over = worker.event if kind == "generator" else worker.result
+    # a direct connection runs on the worker thread, while the item is being handed over
+    handed_over.connect(lambda _item: seen.append(gc.isenabled()), Qt.DirectConnection)
+    worker.finished.connect(lambda: worker_finished(worker))  # as the window's slots do
+    with qtbot.waitSignal(worker.finished, timeout=5000):
+        worker.start_work()
+    assert len(seen) == (4 if kind == "generator" else 2)
+    assert not any(seen)
+    qtbot.waitUntil(gc.isenabled, timeout=5000)
+    assert running_workers() == []
