@@ -116,9 +116,25 @@ def run_cadence(steps: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class TrainerReady:
-    """First item of the worker's stream: the trainer, built on the worker thread."""
+    """First item of the worker's stream: the trainer and its pad predictor.
+
+    Both are built, and the predictor traced, on the worker thread.
+    """
 
     trainer: Any
+    predictor: Any = None
+
+
+def trainer_ready(trainer: Any) -> TrainerReady:
+    """:class:`TrainerReady` for ``trainer``; call it on the worker thread.
+
+    The predictor's first call traces it (~50 ms, longer while a run trains); done here, the
+    first stroke on the pad answers as fast as the rest.
+    """
+    predictor = trainer.predictor()
+    if predictor is not None:
+        predictor.probabilities(np.zeros((1, 28, 28), np.uint8))
+    return TrainerReady(trainer, predictor)
 
 
 def lesson_lines(step: int, loss: float, accuracy: float, valid: float) -> list[str]:
@@ -521,7 +537,7 @@ class MainWindow(QMainWindow):
 
         def stream() -> Any:
             trainer = factory(cfg, dataset)
-            yield TrainerReady(trainer)
+            yield trainer_ready(trainer)
             yield from trainer.run()
 
         self._launch(stream, cfg.steps)
@@ -585,7 +601,7 @@ class MainWindow(QMainWindow):
 
         def stream() -> Any:
             trainer = factory(path, dataset)
-            yield TrainerReady(trainer)
+            yield trainer_ready(trainer)
             yield from trainer.run()
 
         self._launch(stream, info.total_steps)
@@ -650,7 +666,7 @@ class MainWindow(QMainWindow):
                 ev.trainer.stop()
             return
         if isinstance(ev, TrainerReady):
-            self._trainer_ready(ev.trainer)
+            self._trainer_ready(ev)
         elif isinstance(ev, StepMetrics):
             self._last_step = ev
             self._status_dirty = True
@@ -677,14 +693,14 @@ class MainWindow(QMainWindow):
             self._on_failed(ev)
         self._request_paint()
 
-    def _trainer_ready(self, trainer: Any) -> None:
-        self.trainer = trainer
+    def _trainer_ready(self, ready: TrainerReady) -> None:
+        self.trainer = trainer = ready.trainer
         for name, value in self._pending_knobs.items():
             self.set_knob(name, value)
         self._pending_knobs.clear()
         if self.worker is not None and self.worker.cancelled:
             trainer.stop()
-        self.use_predictor(trainer.predictor())
+        self.use_predictor(ready.predictor)
 
     def _on_eval(self, ev: EvalMetrics) -> None:
         names = self.dataset.class_names if self.dataset else tuple(map(str, range(10)))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -265,6 +266,19 @@ def test_save_and_load_a_model_for_the_draw_pad(qtbot, window, tmp_path):
     assert pred is not None
     assert pred.class_names == tuple("ABCDEFGHIJ")
     assert float(pred.probabilities.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_pad_gets_a_predictor_traced_on_the_worker(qtbot, window):
+    """The first stroke after Start must not trace the model on the GUI thread."""
+    start(qtbot, window, "logreg-sgd", 10)
+    qtbot.waitUntil(lambda: window.predictor is not None, timeout=WAIT)
+    compiled = window.predictor._probs
+    assert compiled.experimental_get_tracing_count() == 1
+    window.draw_pad.draw_stroke([(60, 60), (200, 200)])
+    assert window.draw_pad.classify_now() is not None
+    assert compiled.experimental_get_tracing_count() == 1
+    finished(qtbot, window)
+    assert gc.isenabled()  # the window switched the collector back on after its workers
 
 
 def test_tensorflow_and_the_dataset_load_off_the_gui_thread_with_a_busy_bar(
