@@ -2,8 +2,9 @@
 
 Both workers are :class:`~PySide6.QtCore.QThread` subclasses whose signals are delivered to
 receivers on the GUI thread (queued). Every started worker stays referenced in a module registry
-until its thread has finished, so Python never destroys a running ``QThread``;
-:func:`running_workers` lists them (tests check it is empty after each test).
+until its thread has finished and :func:`worker_finished` has seen it, so Python never destroys a
+running ``QThread`` nor one whose result is still queued; :func:`running_workers` lists the
+running ones (tests check it is empty after each test).
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ _LIVE_LOCK = threading.Lock()
 
 
 def running_workers() -> list[QThread]:
-    """Workers started by this module whose thread has not finished yet."""
+    """Workers started by this module whose thread has not finished yet.
+
+    Also lets the registry drop the finished workers that :func:`worker_finished` has seen: by
+    then their queued signals (a result, say) were delivered. A finished worker it has not seen
+    stays referenced, so a result still on its way is never lost with it.
+    """
     with _LIVE_LOCK:
-        done = {w for w in _LIVE if w.isFinished()}
+        done = {w for w in _LIVE if w.isFinished() and w._settled}
         _LIVE.difference_update(done)
-        return list(_LIVE)
+        return [w for w in _LIVE if not w.isFinished()]
 
 
 def wait_all(timeout_ms: int = 30_000) -> bool:
@@ -42,18 +48,19 @@ def worker_finished(worker: QThread) -> None:
 
     Once no worker thread runs, the cyclic collector runs again. Worker threads never switch it
     back on themselves (see :mod:`core.gc_pause`): a collection there would free Qt objects off
-    the GUI thread. This does not prune the registry, which keeps a finished worker (and so its
-    queued signals) alive until the next start.
+    the GUI thread. It also marks ``worker`` settled: the registry may drop it from the next
+    :func:`running_workers` on (not now: other ``finished`` slots may still be queued).
     """
     worker.wait()  # finished is emitted just before the thread ends
     with _LIVE_LOCK:
         busy = any(not w.isFinished() for w in _LIVE)
+    worker._settled = True
     if not busy:
         resume_gc()
 
 
 def _register(worker: QThread) -> None:
-    running_workers()  # prune the finished ones
+    running_workers()  # prune the settled ones
     with _LIVE_LOCK:
         _LIVE.add(worker)
 
@@ -66,6 +73,7 @@ class _Worker(QThread):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cancel = threading.Event()
+        self._settled = False  # worker_finished() has seen it finish
 
     def start_work(self) -> None:
         """Register the worker and start its thread."""

@@ -152,3 +152,21 @@ def test_the_collector_never_runs_on_a_worker_thread(qtbot, kind):
     assert not any(seen)
     qtbot.waitUntil(gc.isenabled, timeout=5000)
     assert running_workers() == []
+
+
+def test_a_finished_worker_stays_referenced_until_worker_finished_has_seen_it(qtbot):
+    """Its result may still be queued for the GUI thread: dropping the last reference to the
+    worker then would drop the result with it (a dataset load that never arrived)."""
+    from gui import worker as workers
+
+    first = TaskWorker(lambda _progress: 1)
+    first.start_work()
+    first.wait(5000)  # finished, but its queued signals not yet delivered
+    second = TaskWorker(lambda _progress: 2)
+    second.start_work()  # registering prunes the registry
+    assert first in workers._LIVE
+    second.wait(5000)
+    worker_finished(first)
+    worker_finished(second)
+    assert running_workers() == []
+    assert first not in workers._LIVE and second not in workers._LIVE
