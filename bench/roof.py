@@ -16,6 +16,7 @@ alone (:class:`BigProducts`), in turns with the matmul.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from bench.common import (
     Clock,
@@ -27,6 +28,16 @@ from bench.common import (
     setup_env,
 )
 from bench.throughput import advance, bench_config
+
+
+def median_gflops(call: Callable[[], object], flops: float, repeats: int) -> float:
+    """Median GFLOP/s of ``call()`` (which does ``flops`` and waits for them) over ``repeats``."""
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        call()
+        rates.append(flops / (time.perf_counter() - t0) / 1e9)
+    return median(rates)
 
 
 class MatmulRoof:
@@ -43,12 +54,7 @@ class MatmulRoof:
 
     def gflops(self, repeats: int) -> float:
         """Median GFLOP/s over ``repeats`` calls."""
-        rates = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            self.mm(self.a, self.b).numpy()
-            rates.append(2.0 * self.n ** 3 / (time.perf_counter() - t0) / 1e9)
-        return median(rates)
+        return median_gflops(lambda: self.mm(self.a, self.b).numpy(), 2.0 * self.n ** 3, repeats)
 
 
 class BigProducts:
@@ -81,12 +87,7 @@ class BigProducts:
 
     def gflops(self, repeats: int) -> float:
         """Median GFLOP/s over ``repeats`` loops."""
-        rates = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            self.loop().numpy()
-            rates.append(self.flops / (time.perf_counter() - t0) / 1e9)
-        return median(rates)
+        return median_gflops(lambda: self.loop().numpy(), self.flops, repeats)
 
 
 def paired_rates(ds: object, roof: MatmulRoof, pairs: int, segment: int, warmup: int,

@@ -37,7 +37,11 @@ def style_for(class_names: tuple[str, ...]) -> str:
 
 
 class Predictor:
-    """Wraps a model with one compiled single-image function (no retracing, no Keras predict)."""
+    """Wraps a model with one compiled single-image function (no retracing, no Keras predict).
+
+    Built traced (~50 ms), so build it where that may take time (the GUI does, on a worker
+    thread): the first drawing then answers as fast as the rest.
+    """
 
     def __init__(self, model: keras.Model, class_names: tuple[str, ...]) -> None:
         self.model = model
@@ -46,6 +50,7 @@ class Predictor:
         self._probs = tf.function(
             lambda x: tf.nn.softmax(model(x, training=False)),
             input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+        self.probabilities(np.zeros((1, 28, 28), np.uint8))  # trace now
 
     def probabilities(self, images28: np.ndarray) -> np.ndarray:
         """Softmax probabilities for already-prepared uint8 (N, 28, 28) images."""

@@ -128,13 +128,10 @@ class TrainerReady:
 def trainer_ready(trainer: Any) -> TrainerReady:
     """:class:`TrainerReady` for ``trainer``; call it on the worker thread.
 
-    The predictor's first call traces it (~50 ms, longer while a run trains); done here, the
-    first stroke on the pad answers as fast as the rest.
+    Building the predictor traces it (~50 ms, longer while a run trains): here, not at the
+    first stroke on the GUI thread.
     """
-    predictor = trainer.predictor()
-    if predictor is not None:
-        predictor.probabilities(np.zeros((1, 28, 28), np.uint8))
-    return TrainerReady(trainer, predictor)
+    return TrainerReady(trainer, trainer.predictor())
 
 
 def lesson_lines(step: int, loss: float, accuracy: float, valid: float) -> list[str]:

@@ -64,7 +64,7 @@ class ChunkSizer:
         self.cap = max(1, int(cap))
         self.seconds = float(seconds)
         self._per_step: float | None = None
-        self._calls = 0
+        self._traced = False  # the first call traces: its time says nothing
         self._last = 1
 
     def next(self) -> int:
@@ -78,7 +78,7 @@ class ChunkSizer:
 
     def took(self, steps: int, seconds: float) -> None:
         """Record that a call of ``steps`` steps took ``seconds``."""
-        self._calls += 1
-        if self._calls > 1 and steps > 0:
+        if self._traced and steps > 0:
             self._per_step = max(seconds, 0.0) / steps
+        self._traced = True
         self._last = max(1, steps)
