@@ -1,7 +1,8 @@
 """The trainer: one compiled multi-step function, live knobs, and a generator of events.
 
 Learning rate, L2 lambda and dropout rate are variables the compiled step reads, so changing them
-from another thread takes effect at the next step without retracing.
+from another thread takes effect at the next step without retracing (L2 or dropout raised from 0:
+at the next compiled call, see :meth:`Trainer._train_chunk_py`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import tensorflow as tf
 from core.data.dataset import Dataset
 from core.data.errors import DataError
 from core.models.build import build_model, display_kernel, dropout_layers, weight_kernels
-from core.models.layers import NormalizePixels
+from core.models.layers import KnobDropout, NormalizePixels
 from core.models.presets import get_preset
 from core.paths import runs_dir
 from core.training.batches import BatchSchedule, ChunkSizer
@@ -254,11 +255,15 @@ class Trainer:
         exponent = tf.cast(self.step // self._decay_steps, tf.float32)
         return self.learning_rate * tf.pow(self._decay_rate, exponent)
 
-    def _forward(self, pixels: tf.Tensor, training: bool) -> tf.Tensor:
-        """Logits from normalized pixels: the model's layers after :class:`NormalizePixels`."""
+    def _forward(self, pixels: tf.Tensor, training: bool, dropout: bool = True) -> tf.Tensor:
+        """Logits from normalized pixels: the model's layers after :class:`NormalizePixels`.
+
+        ``dropout=False`` leaves the dropout layers out (for steps that know every rate is 0).
+        """
         h = pixels
         for layer in self._layers_after_input:
-            h = layer(h, training=training)
+            if dropout or not isinstance(layer, KnobDropout):
+                h = layer(h, training=training)
         return h
 
     def _batch(self, rows: tf.Tensor) -> tf.Tensor:
@@ -298,8 +303,26 @@ class Trainer:
             tf.raw_ops.ResourceApplyGradientDescent(var=v.value.handle, alpha=lr, delta=g)
         self.optimizer.iterations.assign_add(1)
 
+    def _regularized(self) -> tf.Tensor:
+        """True while L2 lambda or any dropout rate is above 0."""
+        rates = [tf.convert_to_tensor(layer.rate) for layer in self._dropouts]
+        return tf.reduce_any(tf.stack([self.l2.value() > 0.0] + [r > 0.0 for r in rates]))
+
     def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        """Train on the batches of rows ``idx`` (steps x batch); per-step metrics.
+
+        One call picks one of two step loops: with L2 and dropout (each still skipped by a
+        per-step ``tf.cond`` while its knob is 0, so a slider moved mid-call acts at the next
+        step) or, while every regularization knob is 0, without them (no per-step branches:
+        ~4% faster for nn1024). A knob moved from 0 mid-call so acts at the next call
+        (``steps_per_call`` steps, ~50 ms, at most); both loops are traced once.
+        """
         self.trace_count += 1  # Python side effect: runs only when tracing
+        return tf.cond(self._regularized(), lambda: self._train_steps(idx, regularized=True),
+                       lambda: self._train_steps(idx, regularized=False))
+
+    def _train_steps(self, idx: tf.Tensor, regularized: bool) -> tuple[tf.Tensor, ...]:
+        """The step loop of :meth:`_train_chunk_py`, with or without L2 and dropout."""
         k = tf.shape(idx)[0]
         losses = tf.TensorArray(tf.float32, size=k)
         accs = tf.TensorArray(tf.float32, size=k)
@@ -312,7 +335,7 @@ class Trainer:
             y = tf.gather(self._train_y, idx[i])
             lr = self._effective_lr()
             with tf.GradientTape() as tape:
-                logits = self._forward(x, training=True)
+                logits = self._forward(x, training=True, dropout=regularized)
                 xent = tf.reduce_mean(
                     tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
             # The next batch is gathered and normalized while this one's backward pass runs
@@ -320,8 +343,11 @@ class Trainer:
             with tf.control_dependencies([logits]):
                 x_next = self._batch(idx[tf.minimum(i + 1, k - 1)])
             grads = tape.gradient(xent, variables)
-            penalty, grads = self._penalty_and_grads(grads, variables)
-            loss = xent + penalty
+            if regularized:
+                penalty, grads = self._penalty_and_grads(grads, variables)
+                loss = xent + penalty
+            else:
+                loss = xent
             self._apply(grads, variables, lr)
             acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), y),
                                          tf.float32))
@@ -388,6 +414,9 @@ class Trainer:
             last_checkpoint = time.monotonic()
             window: list[tuple[float, int]] = [(start, step)]
             chunks = ChunkSizer(cfg.steps_per_call, cfg.chunk_seconds)
+            # the traced graph, called directly: skips tf.function's argument binding (~0.3 ms
+            # of a ~1 ms fixed cost per call on a 2-core machine)
+            train_chunk = self._train_chunk.get_concrete_function()
             while step < cfg.steps and not self._stop.is_set():
                 if not self._running.is_set():
                     yield RunPaused(step, True)
@@ -401,7 +430,7 @@ class Trainer:
                         _until_next(step, cfg.eval_every), _until_next(step, cfg.snapshot_every))
                 called = time.perf_counter()
                 losses, accs, lrs, xents = (
-                    t.numpy() for t in self._train_chunk(self.schedule.next(k)))
+                    t.numpy() for t in train_chunk(tf.constant(self.schedule.next(k))))
                 chunks.took(k, time.perf_counter() - called)
                 steps = np.arange(step, step + k)
                 bad = ~np.isfinite(losses) | ~(xents < DIVERGED_CROSS_ENTROPY)

@@ -85,6 +85,32 @@ def test_knobs_change_mid_run_without_retracing(tiny_letters):
     assert all(float(layer.rate.numpy()) == pytest.approx(0.5) for layer in trainer._dropouts)
 
 
+def test_a_knob_moved_from_zero_acts_at_the_next_call(tiny_letters):
+    """While L2 and dropout are 0 a call runs the step loop without them; raising either one
+    switches to the full loop at the next call, with no retracing."""
+    def losses(changes: dict[int, tuple[str, float]]) -> tuple[dict, Trainer]:
+        trainer = Trainer(small_config("nn1024", steps=30, dropout=0.0, l2=0.0,
+                                       chunk_seconds=0.0), tiny_letters)
+        out = {}
+        for event in trainer.run():
+            if isinstance(event, StepMetrics):
+                out[event.step] = (event.loss, event.cross_entropy)
+                if event.step in changes:
+                    trainer.set_knob(*changes[event.step])
+        return out, trainer
+
+    plain, _ = losses({})
+    assert sorted(plain) == [0, 5, 10, 15, 20, 25, 29]
+    dropped, trainer = losses({10: ("dropout", 0.5)})
+    assert trainer.trace_count == 1
+    assert all(dropped[s] == plain[s] for s in dropped if s <= 10)
+    assert all(dropped[s] != plain[s] for s in dropped if s > 10)
+    penalized, trainer = losses({10: ("l2", 0.05)})
+    assert trainer.trace_count == 1
+    assert all(loss == xent for s, (loss, xent) in penalized.items() if s <= 10)
+    assert all(loss > xent for s, (loss, xent) in penalized.items() if s > 10)
+
+
 def test_knob_values_are_checked(tiny_letters):
     trainer = Trainer(small_config(), tiny_letters)
     with pytest.raises(ValueError, match="L2"):
