@@ -274,8 +274,8 @@ class Trainer:
         """L2 term of the loss and the gradients with it; nothing computed while lambda is 0.
 
         The penalty ``l2 * sum(w^2) / 2`` and its gradient ``l2 * w`` each pass over every
-        weight (3.2 MB for nn1024's first layer); most lessons train with lambda 0, so a
-        ``tf.cond`` on the live lambda skips those passes then (the slider still works live).
+        weight (3.2 MB for nn1024's first layer); in the full step loop (dropout on, or a
+        lambda raised mid-call) a ``tf.cond`` on the live lambda skips them while it is 0.
         """
         if not self._kernels:
             return tf.constant(0.0), grads
@@ -311,11 +311,12 @@ class Trainer:
     def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
         """Train on the batches of rows ``idx`` (steps x batch); per-step metrics.
 
-        One call picks one of two step loops: with L2 and dropout (each still skipped by a
-        per-step ``tf.cond`` while its knob is 0, so a slider moved mid-call acts at the next
-        step) or, while every regularization knob is 0, without them (no per-step branches:
-        ~4% faster for nn1024). A knob moved from 0 mid-call so acts at the next call
-        (``steps_per_call`` steps, ~50 ms, at most); both loops are traced once.
+        One call picks one of two step loops: while L2 lambda and every dropout rate are 0, a
+        loop without them (no per-step branches: ~4% faster for nn1024); otherwise the full
+        loop, where each is skipped by a per-step ``tf.cond`` while its knob is 0, so a slider
+        moved mid-call acts at the next step. A knob raised from 0 during a call of the plain
+        loop acts at the next call (``steps_per_call`` steps, ~50 ms, at most). Both loops are
+        traced once, on the first call.
         """
         self.trace_count += 1  # Python side effect: runs only when tracing
         return tf.cond(self._regularized(), lambda: self._train_steps(idx, regularized=True),
