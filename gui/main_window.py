@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import qthrottled
 
 from core import tf_import
 from core.data.dataset import Dataset
@@ -58,6 +57,7 @@ from gui.panels.samples import SamplesPanel
 from gui.panels.weights import WeightsPanel
 from gui.settings import AppSettings
 from gui.status import Banner, ErrorDialog, StatusFields
+from gui.throttle import Throttle
 from gui.worker import GeneratorWorker, TaskWorker, worker_finished
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.statusBar().setSizeGripEnabled(True)
         self.status = StatusFields(self.statusBar())
-        self._request_paint = qthrottled(self._paint, timeout=PAINT_INTERVAL_MS, parent=self)
+        self._request_paint = Throttle(self._paint, PAINT_INTERVAL_MS, self)
         self._restore_settings()
         self._set_running(False)
         if load_on_start:

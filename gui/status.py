@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible, QElidingLabel
+
+from gui.widgets import Collapsible, ElidingLabel
 
 
 def format_seconds(seconds: float) -> str:
@@ -49,7 +50,7 @@ class StatusFields:
 
     def __init__(self, bar: QStatusBar) -> None:
         self.bar = bar
-        self.provenance = QElidingLabel("", bar)
+        self.provenance = ElidingLabel("", bar)
         self.provenance.setToolTip("Where the dataset came from")
         self.provenance.setMinimumWidth(120)
         self.step = QLabel("", bar)
@@ -167,7 +168,7 @@ class ErrorDialog(QDialog):
         self.details.setReadOnly(True)
         self.details.setMinimumHeight(180)
         if details:
-            self.collapsible = QCollapsible("Details", self)
+            self.collapsible = Collapsible("Details", self)
             self.collapsible.addWidget(self.details)
             layout.addWidget(self.collapsible)
         else:

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QThread, QTimer
-from superqt import QCollapsible
 from window_helpers import CADENCE, WAIT, make_window
 
 from core.training.events import RunStarted
 from core.training.runs import list_runs, read_run_info
 from gui.main_window import MainWindow
 from gui.status import ErrorDialog
+from gui.widgets import Collapsible
 from gui.worker import running_workers
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -62,11 +62,11 @@ def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
     assert dialog.windowTitle() == "Training failed"
     assert not dialog.isModal()
     assert "RuntimeError: the model exploded" in dialog.message.text()
-    collapsible = dialog.findChild(QCollapsible)
+    collapsible = dialog.findChild(Collapsible)
     assert collapsible is not None
     assert not collapsible.isExpanded()  # details folded away ...
     assert dialog.details.visibleRegion().isEmpty()
-    collapsible.expand(animate=False)
+    collapsible.expand()
     qtbot.waitUntil(lambda: not dialog.details.visibleRegion().isEmpty(),
                     timeout=5000)  # ... and unfolded on demand
     assert collapsible.isExpanded()
