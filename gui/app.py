@@ -44,6 +44,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 def run(args: argparse.Namespace) -> int:
     """Open the window and run the event loop; returns the exit status."""
     app = create_app()
+    from PySide6.QtCore import QTimer
+
     from gui.main_window import MainWindow
 
     window = MainWindow(load_on_start=False)
@@ -52,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "dataset", None):
         window.controls.set_dataset_spec(args.dataset)
     window.show()
-    window.import_tensorflow()
-    window.load_dataset(window.controls.dataset_spec())
+
+    def load() -> None:
+        window.import_tensorflow()
+        window.load_dataset(window.controls.dataset_spec())
+
+    # once the first frame is drawn: the loading threads hold the GIL for long stretches, and
+    # every Python paint callback of that frame would wait for it (about 0.6 s on 2 cores)
+    QTimer.singleShot(0, load)
     return int(app.exec())

@@ -373,3 +373,38 @@ def test_tensorflow_is_imported_by_one_task_however_often_asked(
     qtbot.waitUntil(lambda: w.last_finished is not None and not w.running, timeout=WAIT)
     assert w.errors == []
     qtbot.waitUntil(lambda: not w.tasks, timeout=WAIT)
+
+
+def test_the_app_starts_loading_only_once_the_event_loop_draws_the_window(
+        qtbot, monkeypatch, app_settings):
+    # The loading threads hold the GIL for long stretches: started before the first frame,
+    # they made every Python paint callback of that frame wait (window shown ~0.6 s later).
+    import argparse
+
+    from PySide6.QtWidgets import QApplication
+
+    import gui.app
+    import gui.main_window as mw
+
+    calls: list[tuple[str, bool, bool]] = []
+    looping = []
+    shown: list[mw.MainWindow] = []
+    monkeypatch.setattr(mw, "AppSettings", lambda: app_settings)
+    monkeypatch.setattr(mw.MainWindow, "import_tensorflow",
+                        lambda self: calls.append(("tf", bool(looping), self.isVisible())))
+    monkeypatch.setattr(mw.MainWindow, "load_dataset",
+                        lambda self, spec, **kw: calls.append(("data", bool(looping),
+                                                               self.isVisible())))
+    real_show = mw.MainWindow.show
+    monkeypatch.setattr(mw.MainWindow, "show", lambda self: (shown.append(self), real_show(self)))
+
+    def fake_exec(_app: QApplication) -> int:
+        looping.append(True)
+        qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    assert gui.app.run(argparse.Namespace(preset=None, dataset=None)) == 0
+    assert calls == [("tf", True, True), ("data", True, True)]
+    shown[0].shutdown()
+    shown[0].deleteLater()
