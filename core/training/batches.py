@@ -52,12 +52,18 @@ class BatchSchedule:
 class ChunkSizer:
     """How many steps the next compiled call runs: about ``seconds`` of work, at most ``cap``.
 
-    A call has a fixed cost (Python dispatch, starting the graph, the first batch's gather), about
-    0.5 ms, so a fast model (nn1024 at ~2 ms a step) wants many steps per call; Stop, Pause and the
-    knobs act between calls, so a slow one (a CNN at tens of ms a step) wants few. The first two
-    calls run one step (the first also traces, so its time says nothing); after that the size
-    follows the last call's time per step, growing at most twofold per call. ``seconds = 0``
-    always gives ``cap``.
+    A call has a fixed cost (Python dispatch, starting the graph, waking the threads, a slower
+    first step), about 1 ms on a 2-core machine, so a fast model (nn1024 at ~3 ms a step) wants
+    many steps per call; Stop, Pause and the knobs act between calls, so a slow one (a CNN at
+    tens of ms a step) wants few. The first two calls run one step (the first also traces, so
+    its time says nothing); after that the target size follows the last call's time per step,
+    growing at most twofold per call. ``seconds = 0`` always gives ``cap``.
+
+    The caller says how many steps remain before it must stop (an evaluation, a snapshot, the
+    end of the run); once the ramp is over, those are split evenly into as few calls as fit,
+    each at most a quarter over the target: 50 steps at a target of 16 become 17, 17, 16
+    (three calls), not 16, 16, 16, 2 (four). A call cut short by such a boundary does not
+    restart the ramp.
     """
 
     def __init__(self, cap: int, seconds: float) -> None:
@@ -65,20 +71,29 @@ class ChunkSizer:
         self.seconds = float(seconds)
         self._per_step: float | None = None
         self._traced = False  # the first call traces: its time says nothing
-        self._last = 1
+        self._target = 1
 
-    def next(self) -> int:
-        """Steps for the next call (the caller may run fewer, e.g. to stop at an evaluation)."""
+    def _next_target(self) -> int:
+        """The call size the time budget asks for, before any boundary cuts it."""
         if self.seconds <= 0:
             return self.cap
         if self._per_step is None:
             return 1
         fit = self.seconds / self._per_step if self._per_step > 0 else float(self.cap)
-        return max(1, int(min(self.cap, 2 * self._last, fit)))
+        return max(1, int(min(self.cap, 2 * self._target, fit)))
+
+    def next(self, limit: int | None = None) -> int:
+        """Steps for the next call, at most ``limit`` (the steps left before a boundary)."""
+        ramping = self._target < self.cap and self._next_target() == 2 * self._target
+        target = self._target = self._next_target()
+        if limit is None or limit <= target or ramping:  # the ramp's next call is larger
+            return max(1, min(target, limit if limit is not None else target))
+        longest = min(self.cap, max(target, target * 5 // 4))
+        calls = -(-limit // longest)
+        return -(-limit // calls)
 
     def took(self, steps: int, seconds: float) -> None:
         """Record that a call of ``steps`` steps took ``seconds``."""
         if self._traced and steps > 0:
             self._per_step = max(seconds, 0.0) / steps
         self._traced = True
-        self._last = max(1, steps)

@@ -427,8 +427,8 @@ class Trainer:
                         break
                     yield RunPaused(step, False)
                 yield from self._drain_knobs()
-                k = min(chunks.next(), cfg.steps - step,
-                        _until_next(step, cfg.eval_every), _until_next(step, cfg.snapshot_every))
+                k = chunks.next(min(cfg.steps - step, _until_next(step, cfg.eval_every),
+                                    _until_next(step, cfg.snapshot_every)))
                 called = time.perf_counter()
                 losses, accs, lrs, xents = (
                     t.numpy() for t in train_chunk(tf.constant(self.schedule.next(k))))

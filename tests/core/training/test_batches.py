@@ -49,3 +49,43 @@ def test_a_size_is_always_between_1_and_the_cap(cap, seconds, times):
         assert 1 <= k <= cap
         sizer.took(k, t)
     assert 1 <= sizer.next() <= cap
+
+
+def plan(sizer: ChunkSizer, per_step: float, limit: int) -> list[int]:
+    """The call sizes ``sizer`` gives for ``limit`` steps to the next boundary."""
+    out = []
+    while limit:
+        k = sizer.next(limit)
+        out.append(k)
+        sizer.took(k, k * per_step)
+        limit -= k
+    return out
+
+
+def test_the_steps_to_a_boundary_split_evenly():
+    sizer = ChunkSizer(50, 0.05)
+    sizes(sizer, 0.003, 8)  # ramped up: 16 steps of 3 ms fill 50 ms
+    assert sizer.next() == 16
+    # 50 steps to the next snapshot: three calls of about 17, not 16 + 16 + 16 + 2
+    assert plan(sizer, 0.003, 50) == [17, 17, 16]
+    assert plan(sizer, 0.003, 19) == [19]  # a quarter over the target still fits one call
+    assert plan(sizer, 0.003, 21) == [11, 10]
+
+
+def test_a_call_cut_short_by_a_boundary_does_not_restart_the_ramp():
+    sizer = ChunkSizer(50, 0.05)
+    sizes(sizer, 0.001, 8)
+    assert sizer.next(2) == 2  # two steps to an evaluation
+    sizer.took(2, 0.002)
+    assert sizer.next() == 50  # not 4
+
+
+@given(cap=st.integers(1, 500), seconds=st.floats(0, 10),
+       calls=st.lists(st.tuples(st.integers(1, 1000), st.floats(0, 5, allow_nan=False)),
+                      max_size=30))
+def test_a_size_never_passes_the_limit_or_the_cap(cap, seconds, calls):
+    sizer = ChunkSizer(cap, seconds)
+    for limit, t in calls:
+        k = sizer.next(limit)
+        assert 1 <= k <= min(cap, limit)
+        sizer.took(k, t)
