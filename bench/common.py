@@ -95,6 +95,13 @@ def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
     return 2.0 * batch * (2 * sum(macs) + sum(macs[1:]))
 
 
+def forward_flops(hidden: Sequence[int], images: int, inputs: int = 784,
+                  classes: int = 10) -> float:
+    """The matrix FLOPs of an MLP's forward pass over ``images`` images (an evaluation)."""
+    sizes = [inputs, *hidden, classes]
+    return 2.0 * images * sum(a * b for a, b in itertools.pairwise(sizes))
+
+
 def parse_args(description: str) -> argparse.Namespace:
     """``--quick`` and ``--json PATH``, the options every benchmark takes."""
     p = argparse.ArgumentParser(description=description)

@@ -48,19 +48,26 @@ def marks_rate(marks: list[tuple[float, int]]) -> float:
     return (s1 - s0) / (t1 - t0)
 
 
-def advance(events: Iterator[object], steps: int) -> float:
+def advance(events: Iterator[object], steps: int, timed: list | None = None) -> float:
     """Consume a run's events for ``steps`` more steps; their steps/s.
 
     Timed from the first step event on, so time the run spent suspended before this call (while
     the caller measured something else) does not count; the snapshots and evaluations between
-    the timed events do.
+    the timed events do. ``timed`` (if given) receives the events of the timed window, from the
+    first step event to the last.
     """
     from core.training.events import StepMetrics
 
     marks: list[tuple[float, int]] = []
+    pending: list = []
     for ev in events:
+        if marks or isinstance(ev, StepMetrics):
+            pending.append(ev)
         if isinstance(ev, StepMetrics):
             marks.append((time.perf_counter(), ev.step + 1))
+            if timed is not None:
+                timed += pending
+            pending = []
             if marks[-1][1] - marks[0][1] >= steps:
                 return marks_rate(marks)
     raise RuntimeError("the run ended early")
