@@ -88,8 +88,7 @@ def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
     which counts that first input gradient too: for nn1024, whose first layer holds 99% of
     the weights, it overstates the work by half.
     """
-    sizes = [inputs, *hidden, classes]
-    macs = [a * b for a, b in itertools.pairwise(sizes)]
+    macs = _layer_macs(hidden, inputs, classes)
     if rule_of_six:
         return 6.0 * batch * sum(macs)
     return 2.0 * batch * (2 * sum(macs) + sum(macs[1:]))
@@ -98,8 +97,12 @@ def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
 def forward_flops(hidden: Sequence[int], images: int, inputs: int = 784,
                   classes: int = 10) -> float:
     """The matrix FLOPs of an MLP's forward pass over ``images`` images (an evaluation)."""
-    sizes = [inputs, *hidden, classes]
-    return 2.0 * images * sum(a * b for a, b in itertools.pairwise(sizes))
+    return 2.0 * images * sum(_layer_macs(hidden, inputs, classes))
+
+
+def _layer_macs(hidden: Sequence[int], inputs: int, classes: int) -> list[int]:
+    """Multiply-adds per image of each dense layer of an MLP."""
+    return [a * b for a, b in itertools.pairwise([inputs, *hidden, classes])]
 
 
 def parse_args(description: str) -> argparse.Namespace:

@@ -59,15 +59,12 @@ def advance(events: Iterator[object], steps: int, timed: list | None = None) -> 
     from core.training.events import StepMetrics
 
     marks: list[tuple[float, int]] = []
-    pending: list = []
     for ev in events:
-        if marks or isinstance(ev, StepMetrics):
-            pending.append(ev)
-        if isinstance(ev, StepMetrics):
+        is_step = isinstance(ev, StepMetrics)
+        if timed is not None and (marks or is_step):
+            timed.append(ev)
+        if is_step:
             marks.append((time.perf_counter(), ev.step + 1))
-            if timed is not None:
-                timed += pending
-            pending = []
             if marks[-1][1] - marks[0][1] >= steps:
                 return marks_rate(marks)
     raise RuntimeError("the run ended early")

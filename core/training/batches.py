@@ -84,10 +84,12 @@ class ChunkSizer:
 
     def next(self, limit: int | None = None) -> int:
         """Steps for the next call, at most ``limit`` (the steps left before a boundary)."""
-        ramping = self._target < self.cap and self._next_target() == 2 * self._target
-        target = self._target = self._next_target()
-        if limit is None or limit <= target or ramping:  # the ramp's next call is larger
-            return max(1, min(target, limit if limit is not None else target))
+        last, target = self._target, self._next_target()
+        self._target = target
+        if limit is None:
+            return target
+        if limit <= target or target == 2 * last:  # still ramping: the next call is larger
+            return max(1, min(target, limit))
         longest = min(self.cap, max(target, target * 5 // 4))
         calls = -(-limit // longest)
         return -(-limit // calls)
