@@ -103,6 +103,10 @@ class Segment(NamedTuple):
     evaluations: int  # validation passes inside it
     matmul_gflops: float
 
+    def gflops(self, per_step: float, per_evaluation: float = 0.0) -> float:
+        """The trainer's GFLOP/s in the window: its steps and (if counted) its evaluations."""
+        return self.steps_per_s * (per_step + self.evaluations * per_evaluation / self.steps) / 1e9
+
 
 def paired_rates(ds: object, roof: MatmulRoof, pairs: int, segment: int, warmup: int,
                  repeats: int) -> list[Segment]:
@@ -143,12 +147,10 @@ def run(quick: bool = False) -> dict:
     segments = paired_rates(ds, roof, pairs=2 if quick else 16, segment=50 if quick else 200,
                             warmup=50 if quick else 200, repeats=2 if quick else 3)
     # everything the trainer computed in the window: its steps and its validation passes
-    achieved = [s.steps_per_s * (per_step + s.evaluations * per_eval / s.steps) / 1e9
-                for s in segments]
-    training = [s.steps_per_s * per_step / 1e9 for s in segments]
+    achieved = [s.gflops(per_step, per_eval) for s in segments]
     roofs = [s.matmul_gflops for s in segments]
     fractions = [a / r for a, r in zip(achieved, roofs, strict=True)]
-    training_fractions = [a / r for a, r in zip(training, roofs, strict=True)]
+    training_fractions = [s.gflops(per_step) / s.matmul_gflops for s in segments]
     six = flops_per_step(p.model.hidden, p.batch_size, rule_of_six=True) / per_step
     products = BigProducts(p.batch_size, 784, p.model.hidden[0], 20 if quick else 100)
     ceiling = [products.gflops(1) / roof.gflops(1) for _ in range(2 if quick else 8)]
