@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import keras
 
-from core.models.layers import KnobDropout, NormalizePixels
+from core.models.layers import KnobDropout, NormalizePixels, SplitDense
 from core.models.presets import ModelSpec
 
 ACTIVATIONS = ("relu", "sigmoid")
+# Hidden layers at least this wide are built as SplitDense blocks (when dense_parts > 1): below
+# it, a block's products are too small to be worth running on their own core.
+SPLIT_MIN_UNITS = 512
 
 
 def _initializers(spec: ModelSpec, conv: bool, seed: int) -> dict:
@@ -25,8 +28,13 @@ def _initializers(spec: ModelSpec, conv: bool, seed: int) -> dict:
 
 
 def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
-                seed: int = 0) -> keras.Model:
-    """Return an (unbuilt-optimizer) Keras model for ``spec`` producing logits."""
+                seed: int = 0, dense_parts: int = 1) -> keras.Model:
+    """Return an (unbuilt-optimizer) Keras model for ``spec`` producing logits.
+
+    With ``dense_parts > 1`` each hidden layer of at least :data:`SPLIT_MIN_UNITS` units is a
+    :class:`~core.models.layers.SplitDense` of that many blocks (the same function and, for a
+    seed, the same initial weights as ``Dense``); otherwise every layer is a plain Keras one.
+    """
     if spec.activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {spec.activation!r}; use one of {ACTIVATIONS}")
     layers: list[keras.layers.Layer] = [keras.Input((28, 28), dtype="uint8"),
@@ -54,18 +62,31 @@ def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
     layers.append(keras.layers.Flatten(name="flatten"))
     if spec.family != "logreg":
         for i, units in enumerate(spec.hidden):
-            block(keras.layers.Dense(units, name=f"hidden_{i}",
-                                     **_initializers(spec, False, next(seeds))),
-                  i, "hidden", drop=True)
+            init = _initializers(spec, False, next(seeds))
+            dense = (SplitDense(units, dense_parts, name=f"hidden_{i}", **init)
+                     if dense_parts > 1 and units >= SPLIT_MIN_UNITS
+                     else keras.layers.Dense(units, name=f"hidden_{i}", **init))
+            block(dense, i, "hidden", drop=True)
     layers.append(keras.layers.Dense(num_classes, name="output",
                                      **_initializers(spec, False, next(seeds))))
     return keras.Sequential(layers, name=f"glyph_lab_{spec.family}")
 
 
+WEIGHT_LAYERS = (keras.layers.Dense, keras.layers.Conv2D, SplitDense)
+
+
 def weight_kernels(model: keras.Model) -> list:
-    """The weight matrices (kernels, not biases) that L2 regularization penalizes."""
-    return [layer.kernel for layer in model.layers
-            if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D)]
+    """The weight matrices (kernels, not biases) that L2 regularization penalizes.
+
+    A :class:`SplitDense` gives each block's kernel variable.
+    """
+    kernels = []
+    for layer in model.layers:
+        if isinstance(layer, SplitDense):
+            kernels.extend(layer.kernels)
+        elif isinstance(layer, WEIGHT_LAYERS):
+            kernels.append(layer.kernel)
+    return kernels
 
 
 def dropout_layers(model: keras.Model) -> list[KnobDropout]:
@@ -73,10 +94,12 @@ def dropout_layers(model: keras.Model) -> list[KnobDropout]:
     return [layer for layer in model.layers if isinstance(layer, KnobDropout)]
 
 
-def display_kernel(model: keras.Model) -> tuple[str, object]:
-    """The first weight layer to show and its display kind: output / hidden / filters."""
-    first = next(layer for layer in model.layers
-                 if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D))
+def display_layer(model: keras.Model) -> tuple[str, keras.layers.Layer]:
+    """The first weight layer (the weights panel shows its ``kernel``) and its display kind.
+
+    The kind is output / hidden / filters.
+    """
+    first = next(layer for layer in model.layers if isinstance(layer, WEIGHT_LAYERS))
     if isinstance(first, keras.layers.Conv2D):
-        return "filters", first.kernel
-    return ("output" if first.name == "output" else "hidden"), first.kernel
+        return "filters", first
+    return ("output" if first.name == "output" else "hidden"), first

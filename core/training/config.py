@@ -32,6 +32,8 @@ class TrainConfig:
     save: bool = True
     run_dir: str | None = None
     checkpoint_seconds: float = 30.0  # checkpoint at an evaluation once this long has passed
+    # hidden layers of >= 512 units as this many independent blocks (core.models.layers.SplitDense)
+    dense_parts: int = 2
 
     @classmethod
     def from_preset(cls, name: str, **overrides: Any) -> TrainConfig:
@@ -62,7 +64,7 @@ class TrainConfig:
         if self.restrict_batches < 0:
             raise ValueError(
                 f"restrict-batches must be 0 (off) or more (got {self.restrict_batches})")
-        for name in ("eval_every", "snapshot_every", "log_every", "steps_per_call"):
+        for name in ("eval_every", "snapshot_every", "log_every", "steps_per_call", "dense_parts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least 1")
         if not (math.isfinite(self.chunk_seconds) and self.chunk_seconds >= 0):

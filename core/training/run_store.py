@@ -227,7 +227,8 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, dict]:
 
     cfg = meta["settings"]
     model = build_model(get_preset(cfg["preset"]).model, len(meta["class_names"]),
-                        float(cfg.get("dropout", 0.0)), seed=int(cfg.get("seed", 0)))
+                        float(cfg.get("dropout", 0.0)), seed=int(cfg.get("seed", 0)),
+                        dense_parts=int(cfg.get("dense_parts", 1)))
     restore_model_weights(model, path)
     return model, meta
 

@@ -22,10 +22,11 @@ import tensorflow as tf
 
 from core.data.dataset import Dataset
 from core.data.errors import DataError
-from core.models.build import build_model, display_kernel, dropout_layers, weight_kernels
-from core.models.layers import KnobDropout, NormalizePixels
+from core.models.build import build_model, display_layer, dropout_layers, weight_kernels
+from core.models.layers import KnobDropout, NormalizePixels, SplitDense
 from core.models.presets import get_preset
 from core.paths import runs_dir
+from core.threads import LANES
 from core.training.batches import BatchSchedule, ChunkSizer
 from core.training.config import LIVE_KNOBS, TrainConfig
 from core.training.events import (
@@ -75,19 +76,24 @@ class Trainer:
         self.preset = get_preset(config.preset)
         keras.utils.set_random_seed(config.seed)
         self.model = build_model(self.preset.model, dataset.num_classes, config.dropout,
-                                 seed=config.seed)
+                                 seed=config.seed, dense_parts=config.dense_parts)
         self.optimizer = make_optimizer(self.preset.optimizer, config.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
         self._plain_sgd = (isinstance(self.optimizer, keras.optimizers.SGD)
                            and self.optimizer.momentum == 0)
         self._kernels = weight_kernels(self.model)
         self._dropouts = dropout_layers(self.model)
-        self._display_kind, self._display_var = display_kernel(self.model)
+        self._display_kind, self._display_layer = display_layer(self.model)
+        self._display_units = int(self._display_layer.kernel.shape[-1])
         self._normalize = self.model.layers[0]
         if not isinstance(self._normalize, NormalizePixels):
             raise TypeError(f"the model must start with NormalizePixels, not {self._normalize}")
         self._layers_after_input = self.model.layers[1:]
-        self._units = (choose_hidden_units(int(self._display_var.shape[-1]), 225, config.seed)
+        # Two halves of each batch, each with its own forward and backward pass, unless the
+        # model has halves of its own (SplitDense blocks). See core.threads.
+        self._batch_halves = LANES > 1 and not any(
+            isinstance(layer, SplitDense) for layer in self.model.layers)
+        self._units = (choose_hidden_units(self._display_units, 225, config.seed)
                        if self._display_kind == "hidden" else None)
 
         self.learning_rate = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
@@ -105,7 +111,7 @@ class Trainer:
         self._train_chunk = tf.function(
             self._train_chunk_py, input_signature=[tf.TensorSpec([None, None], tf.int32)])
         self._logits = tf.function(
-            lambda x: self.model(x, training=False),
+            lambda x: tf.concat([self.model(half, training=False) for half in _halves(x)], 0),
             input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
 
         self._lock = threading.Lock()
@@ -156,8 +162,10 @@ class Trainer:
         run_dir = Path(run_dir)
         meta = run_store.read_settings(run_dir)
         known = {f.name for f in fields(TrainConfig)}
+        # runs saved before dense_parts existed have one kernel per layer
+        settings = {"dense_parts": 1, **meta["settings"]}
         try:
-            config = TrainConfig(**{k: v for k, v in meta["settings"].items() if k in known})
+            config = TrainConfig(**{k: v for k, v in settings.items() if k in known})
         except TypeError as exc:
             raise DataError(run_dir / run_store.SETTINGS_FILE, f"incomplete settings ({exc})") \
                 from None
@@ -255,16 +263,25 @@ class Trainer:
         exponent = tf.cast(self.step // self._decay_steps, tf.float32)
         return self.learning_rate * tf.pow(self._decay_rate, exponent)
 
-    def _forward(self, pixels: tf.Tensor, training: bool, dropout: bool = True) -> tf.Tensor:
-        """Logits from normalized pixels: the model's layers after :class:`NormalizePixels`.
+    def _forward(self, parts: list[tf.Tensor], training: bool, dropout: bool = True
+                 ) -> list[tf.Tensor]:
+        """Logits of each part of a batch of normalized pixels: the layers after the input step.
 
+        Each layer runs on each part on its own, so the parts are independent chains of ops,
+        except batch norm in training, which normalizes the parts together with the statistics
+        of the whole batch (and updates its moving averages once), as without parts.
         ``dropout=False`` leaves the dropout layers out (for steps that know every rate is 0).
         """
-        h = pixels
         for layer in self._layers_after_input:
-            if dropout or not isinstance(layer, KnobDropout):
-                h = layer(h, training=training)
-        return h
+            if not dropout and isinstance(layer, KnobDropout):
+                continue
+            if training and len(parts) > 1 and isinstance(layer,
+                                                          keras.layers.BatchNormalization):
+                sizes = [tf.shape(p)[0] for p in parts]
+                parts = tf.split(layer(tf.concat(parts, 0), training=True), sizes)
+            else:
+                parts = [layer(p, training=training) for p in parts]
+        return parts
 
     def _batch(self, rows: tf.Tensor) -> tf.Tensor:
         """The normalized float images of training rows ``rows`` (the model's first layer)."""
@@ -335,29 +352,45 @@ class Trainer:
             x = x_next
             y = tf.gather(self._train_y, idx[i])
             lr = self._effective_lr()
-            with tf.GradientTape() as tape:
-                logits = self._forward(x, training=True, dropout=regularized)
-                xent = tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-            # The next batch is gathered and normalized while this one's backward pass runs
-            # (after the forward pass, so it does not steal a core from the big matmul).
-            with tf.control_dependencies([logits]):
-                x_next = self._batch(idx[tf.minimum(i + 1, k - 1)])
-            grads = tape.gradient(xent, variables)
+            xent, correct, grads, x_next = self._gradients(
+                x, y, variables, regularized,
+                lambda i=i: self._batch(idx[tf.minimum(i + 1, k - 1)]))
             if regularized:
                 penalty, grads = self._penalty_and_grads(grads, variables)
                 loss = xent + penalty
             else:
                 loss = xent
             self._apply(grads, variables, lr)
-            acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1, output_type=tf.int32), y),
-                                         tf.float32))
+            acc = correct / tf.cast(tf.size(y), tf.float32)
             losses = losses.write(i, loss)
             accs = accs.write(i, acc)
             lrs = lrs.write(i, lr)
             xents = xents.write(i, xent)
             self.step.assign_add(1)
         return losses.stack(), accs.stack(), lrs.stack(), xents.stack()
+
+    def _gradients(self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool,
+                   next_batch: Any) -> tuple[tf.Tensor, tf.Tensor, list, tf.Tensor]:
+        """Mean cross-entropy, number right and gradients of one batch, and the next batch.
+
+        With :attr:`_batch_halves` the two halves of the batch go through the model on their
+        own (see :meth:`_forward`): two chains of ops that do not depend on each other, one per
+        core. ``next_batch()`` is gathered and normalized while the backward pass runs (after
+        the forward pass, so it does not steal a core from the big products).
+        """
+        xs, ys = (_halves(x), _halves(y)) if self._batch_halves else ([x], [y])
+        with tf.GradientTape() as tape:
+            logits = self._forward(xs, training=True, dropout=dropout)
+            xent = tf.add_n([tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=yh, logits=lh)) for yh, lh in zip(ys, logits, strict=True)]) \
+                / tf.cast(tf.size(y), tf.float32)
+        with tf.control_dependencies(logits):
+            x_next = next_batch()
+        grads = tape.gradient(xent, variables)
+        right = tf.add_n([tf.reduce_sum(tf.cast(tf.equal(
+            tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32))
+            for yh, lh in zip(ys, logits, strict=True)])
+        return xent, right, grads, x_next
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
@@ -379,11 +412,11 @@ class Trainer:
 
     def snapshot(self) -> WeightSnapshot:
         """The display-ready weight mosaic of the first weight layer."""
-        mosaic, tile, grid, limit = weight_display(self._display_kind, self._display_var.numpy(),
-                                                   self._units)
+        kernel = keras.ops.convert_to_numpy(self._display_layer.kernel)
+        mosaic, tile, grid, limit = weight_display(self._display_kind, kernel, self._units)
         labels = self.dataset.class_names if self._display_kind == "output" else ()
         return WeightSnapshot(int(self.step.numpy()), self._display_kind, mosaic, tile, grid,
-                              limit, labels, int(self._display_var.shape[-1]))
+                              limit, labels, self._display_units)
 
     def predictor(self):
         """A :class:`core.inference.Predictor` over this trainer's live model."""
@@ -557,6 +590,12 @@ class Trainer:
         return {"minibatch_loss": float(last[1]), "minibatch_accuracy": float(last[2]),
                 "valid_accuracy": float(valid),
                 "test_accuracy": float(test.accuracy) if test else float("nan")}
+
+
+def _halves(t: tf.Tensor) -> list[tf.Tensor]:
+    """The first and second half of ``t`` along axis 0 (the second one longer when odd)."""
+    half = tf.shape(t)[0] // 2
+    return [t[:half], t[half:]]
 
 
 def _until_next(step: int, every: int) -> int:

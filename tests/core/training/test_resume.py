@@ -218,3 +218,22 @@ def test_resume_errors_are_one_line(letters_npz, tiny_letters, tmp_path, capsys,
     assert "drop --lr" in capsys.readouterr().err
     assert main.main(["train"]) == 2
     assert "--preset is required" in capsys.readouterr().err
+
+
+def test_a_run_saved_before_dense_parts_existed_resumes_with_whole_kernels(tiny_letters, tmp_path):
+    """Its checkpoints hold one kernel per layer: the model is rebuilt that way, not split."""
+    from core.models.layers import SplitDense
+
+    run = tmp_path / "r"
+    old = Trainer(config("nn1024", run, steps=20, dense_parts=1), tiny_letters)
+    list(old.run())
+    settings_path = run / run_store.SETTINGS_FILE
+    meta = json.loads(settings_path.read_text())
+    del meta["settings"]["dense_parts"]
+    settings_path.write_text(json.dumps(meta))
+    resumed = Trainer.from_run(run, tiny_letters, steps=30)
+    assert resumed.config.dense_parts == 1
+    assert not any(isinstance(layer, SplitDense) for layer in resumed.model.layers)
+    for got, want in zip(resumed.model.get_weights(), old.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert isinstance(list(resumed.run())[-1], RunFinished)

@@ -244,10 +244,11 @@ def test_cross_entropy_leaves_the_l2_penalty_out(tiny_letters):
 
 
 @pytest.mark.parametrize(("preset", "l2"), [("nn1024-l2", 0.01), ("nn1024", 0.0),
-                                            ("mnist-relu-adam", 0.003)])
+                                            ("mnist-relu-adam", 0.003), ("cnn-stride", 0.0)])
 def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
-    """The compiled chunk (prefetched batches, L2 skipped at lambda 0, fused SGD) takes the same
-    steps as a plain loop: loss = cross-entropy + lambda * sum(w^2) / 2, then the optimizer."""
+    """The compiled chunk (prefetched batches, L2 skipped at lambda 0, fused SGD, the batch in two
+    halves or SplitDense blocks) takes the same steps as a plain loop: loss = cross-entropy +
+    lambda * sum(w^2) / 2, then the optimizer."""
     import copy
 
     import keras
@@ -283,3 +284,38 @@ def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
         # lr 0.5 on std-1 weights amplifies rounding: a few ReLUs flip, ~1e-3 off in 0.1%
         np.testing.assert_allclose(got, want, atol=2e-3 * max(1.0, float(np.abs(want).max())))
     assert int(trainer.optimizer.iterations.numpy()) == 6
+
+
+@pytest.mark.parametrize(("preset", "halves", "blocks"), [
+    ("nn1024", False, 2), ("deep-decay", False, 2), ("cnn-pool", True, 0),
+    ("mnist-relu-adam", True, 0), ("mnist-cnn-bn", True, 0)])
+def test_each_step_has_two_independent_halves(tiny_letters, preset, halves, blocks):
+    """Wide layers are SplitDense blocks; otherwise the batch is halved."""
+    from core.models.layers import SplitDense
+
+    trainer = Trainer(small_config(preset), tiny_letters)
+    assert trainer._batch_halves is halves
+    split = [layer for layer in trainer.model.layers if isinstance(layer, SplitDense)]
+    assert sum(len(layer.kernels) for layer in split) == blocks
+
+
+def test_batch_norm_normalizes_the_halves_with_the_whole_batch(tiny_letters):
+    """Halving the batch does not make batch norm per half-batch ("ghost" batch norm): the same
+    losses and moving statistics as the whole batch in one piece."""
+    import copy
+
+    def chunk(halves: bool) -> tuple[np.ndarray, list]:
+        trainer = Trainer(small_config("mnist-cnn-bn", dropout=0.0), tiny_letters)
+        trainer._batch_halves = halves
+        rows = copy.deepcopy(trainer.schedule).next(6)
+        losses = [trainer._train_chunk(rows[:1])[0].numpy()]
+        # after one step, before Adam turns rounding differences into lr-sized weight changes
+        moving = [w.numpy() for w in trainer.model.non_trainable_weights if "moving" in w.path]
+        losses.append(trainer._train_chunk(rows[1:])[0].numpy())
+        return np.concatenate(losses), moving
+
+    (halved, halved_moving), (whole, whole_moving) = chunk(True), chunk(False)
+    assert len(whole_moving) == 8  # mean and variance of four batch norms
+    np.testing.assert_allclose(halved, whole, rtol=2e-5)
+    for got, want in zip(halved_moving, whole_moving, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
