@@ -46,7 +46,13 @@ def median_gflops(call: Callable[[], object], flops: float, repeats: int) -> flo
 
 
 class MatmulRoof:
-    """Times an ``n x n`` fp32 ``tf.matmul`` (compiled once, result forced each call)."""
+    """Times an ``n x n`` fp32 ``tf.matmul`` (compiled once, result forced each call).
+
+    Two ways, and the faster one is the roof: the one product, and the same product as two
+    products of ``n / 2`` rows each, which do not depend on each other. With TensorFlow's
+    default of one thread per core the first uses every core; with Glyph Lab's threads (see
+    :mod:`core.threads`: one thread per kernel on 2 cores) only the second does.
+    """
 
     def __init__(self, n: int) -> None:
         import tensorflow as tf
@@ -54,12 +60,17 @@ class MatmulRoof:
         self.n = n
         self.a = tf.random.normal((n, n), dtype=tf.float32)
         self.b = tf.random.normal((n, n), dtype=tf.float32)
-        self.mm = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
-        self.mm(self.a, self.b).numpy()
+        half = n // 2
+        self.whole = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
+        self.halves = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a[:half], b))
+                                  + tf.reduce_sum(tf.matmul(a[half:], b)))
+        for mm in (self.whole, self.halves):
+            mm(self.a, self.b).numpy()
 
     def gflops(self, repeats: int) -> float:
-        """Median GFLOP/s over ``repeats`` calls."""
-        return median_gflops(lambda: self.mm(self.a, self.b).numpy(), 2.0 * self.n ** 3, repeats)
+        """The faster of the two ways: median GFLOP/s over ``repeats`` calls each."""
+        return max(median_gflops(lambda mm=mm: mm(self.a, self.b).numpy(), 2.0 * self.n ** 3,
+                                 repeats) for mm in (self.whole, self.halves))
 
 
 class BigProducts:
@@ -67,26 +78,29 @@ class BigProducts:
 
     ``h = relu(x @ W1)`` (batch x 784 x 1024), the weight gradient ``x^T @ h`` and the fused
     ``W1 -= lr * grad``, each depending on the last, in a compiled loop with nothing else: no
-    output layer, loss, bias or ReLU gradients, no data. Its FLOP/s over the roof bounds what any
-    TensorFlow step of this shape reaches on this machine.
+    output layer, loss, bias or ReLU gradients, no data. ``W1`` is in ``parts`` column blocks,
+    as the trainer's (see :class:`core.models.layers.SplitDense`). Its FLOP/s over the roof
+    bounds what any TensorFlow step of this shape reaches on this machine.
     """
 
-    def __init__(self, batch: int, inputs: int, units: int, steps: int) -> None:
+    def __init__(self, batch: int, inputs: int, units: int, steps: int, parts: int = 2) -> None:
         import tensorflow as tf
 
         x = tf.random.normal((batch, inputs))
-        w = tf.Variable(tf.random.normal((inputs, units), stddev=0.01))
+        ws = [tf.Variable(tf.random.normal((inputs, units // parts), stddev=0.01))
+              for _ in range(parts)]
         lr = tf.constant(1e-9)
 
         @tf.function
         def loop() -> tf.Tensor:
             for _ in tf.range(steps):
-                h = tf.nn.relu(tf.matmul(x, w))
-                grad = tf.matmul(x, h, transpose_a=True)
-                tf.raw_ops.ResourceApplyGradientDescent(var=w.handle, alpha=lr, delta=grad)
-            return w[0, 0]
+                for w in ws:
+                    h = tf.nn.relu(tf.matmul(x, w))
+                    grad = tf.matmul(x, h, transpose_a=True)
+                    tf.raw_ops.ResourceApplyGradientDescent(var=w.handle, alpha=lr, delta=grad)
+            return tf.add_n([w[0, 0] for w in ws])
 
-        self.flops = 2 * 2.0 * batch * inputs * units * steps
+        self.flops = 2 * 2.0 * batch * inputs * (units // parts * parts) * steps
         self.loop = loop
         loop().numpy()
 
