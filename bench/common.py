@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,22 @@ import numpy as np
 
 BENCH_HOME = Path(os.environ.get("GLYPH_BENCH_HOME", "/tmp/glyph-lab-bench"))
 REPO = Path(__file__).resolve().parents[1]
+
+
+def run_child(module: str, *args: object, env: dict | None = None,
+              timeout: float = 1200) -> dict:
+    """``python -m module --child *args`` from the repository; the JSON object it printed last.
+
+    ``env`` replaces the environment (default: this process's). A failed child raises
+    RuntimeError with the end of its stderr.
+    """
+    proc = subprocess.run([sys.executable, "-m", module, "--child", *map(str, args)], cwd=REPO,
+                          capture_output=True, text=True, env=env or os.environ.copy(),
+                          check=False, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} --child {' '.join(map(str, args))} failed:\n"
+                           f"{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def setup_env(cache: str = "cache") -> None:

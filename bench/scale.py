@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tarfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import BENCH_HOME, REPO, Clock, emit, peak_rss_mb, setup_env
+from bench.common import BENCH_HOME, Clock, emit, peak_rss_mb, run_child, setup_env
 
 LETTERS = "ABCDEFGHIJ"
 FULL = 529_114
@@ -140,15 +139,6 @@ def child(phase: str, path: str, steps: int) -> dict:
     return out
 
 
-def _run_child(phase: str, path: Path, steps: int) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "bench.scale", "--child", phase, str(path),
-                           str(steps)], cwd=REPO, capture_output=True, text=True,
-                          env=os.environ.copy(), check=False, timeout=1200)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{phase} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def run(quick: bool = False) -> dict:
     """Returns ``{images, curate_s, reload_s, train_peak_rss_mb}`` and the details."""
     os.environ["GLYPH_LAB_CACHE_DIR"] = str(BENCH_HOME / "scale-cache")
@@ -157,8 +147,8 @@ def run(quick: bool = False) -> dict:
     path = archive(QUICK if quick else FULL)
     shutil.rmtree(BENCH_HOME / "scale-cache", ignore_errors=True)
     floor = tar_read_seconds(path)
-    cold = _run_child("curate", path, 0)
-    warm = _run_child("reload", path, 100 if quick else 1000)
+    cold = run_child("bench.scale", "curate", path, 0)
+    warm = run_child("bench.scale", "reload", path, 100 if quick else 1000)
     return {"images": cold["images"] + cold["skipped"], "curate_s": cold["seconds"],
             "reload_s": warm["seconds"], "train_peak_rss_mb": warm["train_peak_rss_mb"],
             "skipped": cold["skipped"], "train_images": cold["train"],

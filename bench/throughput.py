@@ -13,16 +13,13 @@ the ratio by slowing Keras down.
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 
-from bench.common import REPO, Clock, emit, median, parse_args, random_dataset, setup_env
+from bench.common import Clock, emit, median, parse_args, random_dataset, run_child, setup_env
 
 CASES = {"nn1024": 128, "cnn-pool": 16}
 
@@ -127,12 +124,8 @@ def throughput_dataset() -> object:
 def keras_rate_default_threads(preset: str, steps_per_epoch: int, epochs: int) -> float:
     """:func:`keras_rate` in a child process with TensorFlow's default thread pools."""
     env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "0", "TF_NUM_INTEROP_THREADS": "0"}
-    proc = subprocess.run([sys.executable, "-m", "bench.throughput", "--keras-child", preset,
-                           str(steps_per_epoch), str(epochs)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"the Keras child process failed: {proc.stderr.strip()[-2000:]}")
-    return float(json.loads(proc.stdout.strip().splitlines()[-1])["keras_steps_per_s"])
+    out = run_child("bench.throughput", preset, steps_per_epoch, epochs, env=env, timeout=600)
+    return float(out["keras_steps_per_s"])
 
 
 def run(quick: bool = False) -> dict:
@@ -162,16 +155,12 @@ def run(quick: bool = False) -> dict:
 
 
 def main() -> None:
-    """``python -m bench.throughput [--quick] [--json PATH]``."""
-    if sys.argv[1:2] == ["--keras-child"]:  # the child of keras_rate_default_threads
-        child = argparse.ArgumentParser()
-        child.add_argument("--keras-child", metavar="PRESET", required=True)
-        child.add_argument("steps_per_epoch", type=int)
-        child.add_argument("epochs", type=int)
-        a = child.parse_args()
+    """``python -m bench.throughput [--quick] [--json PATH]`` (``--child`` is internal)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":  # see keras_rate_default_threads
         setup_env()
-        emit({"keras_steps_per_s": keras_rate(a.keras_child, throughput_dataset(),
-                                              a.steps_per_epoch, a.epochs)})
+        preset, steps_per_epoch, epochs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        emit({"keras_steps_per_s": keras_rate(preset, throughput_dataset(), steps_per_epoch,
+                                              epochs)})
         return
     args = parse_args(__doc__.splitlines()[0])
     emit(run(args.quick), args.json)

@@ -103,7 +103,7 @@ class SplitDense(keras.layers.Layer):
     @property
     def kernel(self) -> tf.Tensor:
         """The whole ``(inputs, units)`` kernel (a copy; for display and export)."""
-        return tf.concat([tf.convert_to_tensor(k) for k in self.kernels], axis=1)
+        return tf.concat(self.kernels, axis=1)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         """``input_shape`` with the last axis ``units``."""

@@ -224,11 +224,12 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, dict]:
     from core.models.build import build_model
     from core.models.presets import get_preset
     from core.training.checkpoint import restore_model_weights
+    from core.training.config import OLDER_RUN_SETTINGS
 
-    cfg = meta["settings"]
+    cfg = {**OLDER_RUN_SETTINGS, **meta["settings"]}
     model = build_model(get_preset(cfg["preset"]).model, len(meta["class_names"]),
                         float(cfg.get("dropout", 0.0)), seed=int(cfg.get("seed", 0)),
-                        dense_parts=int(cfg.get("dense_parts", 1)))
+                        dense_parts=int(cfg["dense_parts"]))
     restore_model_weights(model, path)
     return model, meta
 

@@ -28,7 +28,7 @@ from core.models.presets import get_preset
 from core.paths import runs_dir
 from core.threads import LANES
 from core.training.batches import BatchSchedule, ChunkSizer
-from core.training.config import LIVE_KNOBS, TrainConfig
+from core.training.config import LIVE_KNOBS, OLDER_RUN_SETTINGS, TrainConfig
 from core.training.events import (
     EvalMetrics,
     Event,
@@ -162,8 +162,7 @@ class Trainer:
         run_dir = Path(run_dir)
         meta = run_store.read_settings(run_dir)
         known = {f.name for f in fields(TrainConfig)}
-        # runs saved before dense_parts existed have one kernel per layer
-        settings = {"dense_parts": 1, **meta["settings"]}
+        settings = {**OLDER_RUN_SETTINGS, **meta["settings"]}
         try:
             config = TrainConfig(**{k: v for k, v in settings.items() if k in known})
         except TypeError as exc:
@@ -352,9 +351,11 @@ class Trainer:
             x = x_next
             y = tf.gather(self._train_y, idx[i])
             lr = self._effective_lr()
-            xent, correct, grads, x_next = self._gradients(
-                x, y, variables, regularized,
-                lambda i=i: self._batch(idx[tf.minimum(i + 1, k - 1)]))
+            xent, correct, grads, logits = self._gradients(x, y, variables, regularized)
+            # The next batch is gathered and normalized while this one's backward pass runs
+            # (after the forward pass, so it does not steal a core from the big products).
+            with tf.control_dependencies(logits):
+                x_next = self._batch(idx[tf.minimum(i + 1, k - 1)])
             if regularized:
                 penalty, grads = self._penalty_and_grads(grads, variables)
                 loss = xent + penalty
@@ -369,14 +370,13 @@ class Trainer:
             self.step.assign_add(1)
         return losses.stack(), accs.stack(), lrs.stack(), xents.stack()
 
-    def _gradients(self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool,
-                   next_batch: Any) -> tuple[tf.Tensor, tf.Tensor, list, tf.Tensor]:
-        """Mean cross-entropy, number right and gradients of one batch, and the next batch.
+    def _gradients(self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool
+                   ) -> tuple[tf.Tensor, tf.Tensor, list, list[tf.Tensor]]:
+        """Mean cross-entropy, number right and gradients of one batch, and its logits (parts).
 
         With :attr:`_batch_halves` the two halves of the batch go through the model on their
         own (see :meth:`_forward`): two chains of ops that do not depend on each other, one per
-        core. ``next_batch()`` is gathered and normalized while the backward pass runs (after
-        the forward pass, so it does not steal a core from the big products).
+        core.
         """
         xs, ys = (_halves(x), _halves(y)) if self._batch_halves else ([x], [y])
         with tf.GradientTape() as tape:
@@ -384,13 +384,11 @@ class Trainer:
             xent = tf.add_n([tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
                 labels=yh, logits=lh)) for yh, lh in zip(ys, logits, strict=True)]) \
                 / tf.cast(tf.size(y), tf.float32)
-        with tf.control_dependencies(logits):
-            x_next = next_batch()
         grads = tape.gradient(xent, variables)
         right = tf.add_n([tf.reduce_sum(tf.cast(tf.equal(
             tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32))
             for yh, lh in zip(ys, logits, strict=True)])
-        return xent, right, grads, x_next
+        return xent, right, grads, logits
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""

@@ -237,3 +237,6 @@ def test_a_run_saved_before_dense_parts_existed_resumes_with_whole_kernels(tiny_
     for got, want in zip(resumed.model.get_weights(), old.model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
     assert isinstance(list(resumed.run())[-1], RunFinished)
+    (run / run_store.MODEL_FILE).unlink()  # rebuilt from settings + checkpoint, as for a crash
+    model, _ = run_store.load_run(run)
+    assert not any(isinstance(layer, SplitDense) for layer in model.layers)
