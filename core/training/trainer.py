@@ -2,7 +2,7 @@
 
 Learning rate, L2 lambda and dropout rate are variables the compiled step reads, so changing them
 from another thread takes effect at the next step without retracing (L2 or dropout raised from 0:
-at the next compiled call, see :meth:`Trainer._train_chunk_py`).
+at the next compiled call, see :meth:`Trainer._step_loop`).
 """
 
 from __future__ import annotations
@@ -108,8 +108,7 @@ class Trainer:
         self.schedule = BatchSchedule(len(dataset.train_x), config.batch_size,
                                       config.restrict_batches, config.seed)
         self.trace_count = 0
-        self._train_chunk = tf.function(
-            self._train_chunk_py, input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        self._step_loops: dict[bool, Any] = {}  # regularized? -> traced graph (see _step_loop)
         self._logits = tf.function(
             lambda x: tf.concat([self.model(half, training=False) for half in _halves(x)], 0),
             input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
@@ -319,27 +318,44 @@ class Trainer:
             tf.raw_ops.ResourceApplyGradientDescent(var=v.value.handle, alpha=lr, delta=g)
         self.optimizer.iterations.assign_add(1)
 
-    def _regularized(self) -> tf.Tensor:
-        """True while L2 lambda or any dropout rate is above 0."""
-        rates = [tf.convert_to_tensor(layer.rate) for layer in self._dropouts]
-        return tf.reduce_any(tf.stack([self.l2.value() > 0.0] + [r > 0.0 for r in rates]))
+    def _regularized(self) -> bool:
+        """True while L2 lambda or the dropout rate is above 0 (read on the host)."""
+        return self.knob("l2") > 0.0 or self.knob("dropout") > 0.0
 
-    def _train_chunk_py(self, idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def _step_loop(self, regularized: bool) -> Any:
+        """The traced step loop for the current knobs, traced on first use (see :meth:`run`).
+
+        Two loops: while L2 lambda and every dropout rate are 0, one without them (no per-step
+        branches: ~4% faster for nn1024); otherwise the full one, where each is skipped by a
+        per-step ``tf.cond`` while its knob is 0, so a slider moved mid-call acts at the next
+        step. A knob raised from 0 during a call of the plain loop acts at the next call
+        (``steps_per_call`` steps, ~50 ms, at most). Each loop is traced once, on its own
+        (a run traces the one it starts with before its first step and the other one after
+        its first point, so the first point does not wait for both). The concrete function is
+        called directly: that skips ``tf.function``'s argument binding (~0.3 ms of a ~1 ms
+        fixed cost per call on a 2-core machine).
+        """
+        loop = self._step_loops.get(regularized)
+        if loop is None:
+            def steps(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
+                self.trace_count += 1  # Python side effect: runs only when tracing
+                return self._train_steps(idx, regularized)
+
+            loop = tf.function(steps).get_concrete_function(
+                tf.TensorSpec([None, None], tf.int32))
+            self._step_loops[regularized] = loop
+        return loop
+
+    def _train_chunk(self, idx: Any) -> tuple[tf.Tensor, ...]:
         """Train on the batches of rows ``idx`` (steps x batch); per-step metrics.
 
-        One call picks one of two step loops: while L2 lambda and every dropout rate are 0, a
-        loop without them (no per-step branches: ~4% faster for nn1024); otherwise the full
-        loop, where each is skipped by a per-step ``tf.cond`` while its knob is 0, so a slider
-        moved mid-call acts at the next step. A knob raised from 0 during a call of the plain
-        loop acts at the next call (``steps_per_call`` steps, ~50 ms, at most). Both loops are
-        traced once, on the first call.
+        The step loop for the knobs as they are now (see :meth:`_step_loop`).
         """
-        self.trace_count += 1  # Python side effect: runs only when tracing
-        return tf.cond(self._regularized(), lambda: self._train_steps(idx, regularized=True),
-                       lambda: self._train_steps(idx, regularized=False))
+        loop = self._step_loop(self._regularized())
+        return loop(tf.convert_to_tensor(idx, tf.int32))
 
     def _train_steps(self, idx: tf.Tensor, regularized: bool) -> tuple[tf.Tensor, ...]:
-        """The step loop of :meth:`_train_chunk_py`, with or without L2 and dropout."""
+        """The step loop of :meth:`_step_loop`, with or without L2 and dropout."""
         k = tf.shape(idx)[0]
         losses = tf.TensorArray(tf.float32, size=k)
         accs = tf.TensorArray(tf.float32, size=k)
@@ -446,9 +462,6 @@ class Trainer:
             last_checkpoint = time.monotonic()
             window: list[tuple[float, int]] = [(start, step)]
             chunks = ChunkSizer(cfg.steps_per_call, cfg.chunk_seconds)
-            # the traced graph, called directly: skips tf.function's argument binding (~0.3 ms
-            # of a ~1 ms fixed cost per call on a 2-core machine)
-            train_chunk = self._train_chunk.get_concrete_function()
             while step < cfg.steps and not self._stop.is_set():
                 if not self._running.is_set():
                     yield RunPaused(step, True)
@@ -460,6 +473,8 @@ class Trainer:
                 yield from self._drain_knobs()
                 k = chunks.next(min(cfg.steps - step, _until_next(step, cfg.eval_every),
                                     _until_next(step, cfg.snapshot_every)))
+                regularized = self._regularized()
+                train_chunk = self._step_loop(regularized)
                 called = time.perf_counter()
                 losses, accs, lrs, xents = (
                     t.numpy() for t in train_chunk(tf.constant(self.schedule.next(k))))
@@ -498,6 +513,8 @@ class Trainer:
                             and time.monotonic() - last_checkpoint >= cfg.checkpoint_seconds):
                         self._checkpoint(run_dir, "running")
                         last_checkpoint = time.monotonic()
+                if step < cfg.steps:  # the other loop, traced once the first point is out
+                    self._step_loop(not regularized)
             yield from self._drain_knobs()
             test = self.evaluate("test")
             self.last_test = test

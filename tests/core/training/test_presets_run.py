@@ -24,7 +24,7 @@ def test_preset_trains_a_few_steps(name, tiny_letters, tiny_digits):
     assert isinstance(events[-1], RunFinished), events[-1]
     losses = [e.loss for e in events if isinstance(e, StepMetrics)]
     assert losses and all(np.isfinite(losses))
-    assert trainer.trace_count == 1
+    assert trainer.trace_count == 2  # each step loop once
 
 
 def test_lesson_initializer_is_available(tiny_letters):

@@ -51,13 +51,20 @@ def test_run_yields_the_expected_events(tiny_letters):
 
 def test_calls_grow_to_the_cap_and_stop_at_evaluations(tiny_letters):
     """Chunk sizes ramp 1, 1, 2, 4 ... up to ``steps_per_call`` (a 10 s budget never binds
-    here) and still end on every evaluation step; one trace serves every size."""
+    here) and still end on every evaluation step; one trace serves every size. The first
+    point waits only for the step loop in use; the other one is traced after it."""
     trainer = Trainer(small_config(steps=70, steps_per_call=20, chunk_seconds=10.0,
                                    eval_every=50, snapshot_every=1000), tiny_letters)
-    events = list(trainer.run())
+    traces_at_steps = []
+    events = []
+    for event in trainer.run():
+        events.append(event)
+        if isinstance(event, StepMetrics):
+            traces_at_steps.append(trainer.trace_count)
     assert [e.step for e in events if isinstance(e, StepMetrics)] == [0, 1, 3, 7, 15, 31, 50,
                                                                       69]
-    assert trainer.trace_count == 1
+    assert traces_at_steps[0] == 1
+    assert trainer.trace_count == 2  # each step loop once
     fixed = Trainer(small_config(steps=12, steps_per_call=4, chunk_seconds=0.0,
                                  eval_every=1000, snapshot_every=1000), tiny_letters)
     assert [e.step for e in fixed.run() if isinstance(e, StepMetrics)] == [0, 4, 8, 11]
@@ -75,7 +82,7 @@ def test_knobs_change_mid_run_without_retracing(tiny_letters):
             seen.append((event.name, event.old, event.new, event.step))
         if isinstance(event, StepMetrics) and event.step > 20:
             assert event.learning_rate == pytest.approx(0.1)
-    assert trainer.trace_count == 1
+    assert trainer.trace_count == 2  # each step loop once
     assert seen, "the knobs were never changed"
     assert ("l2", 0.005, 0.05, 21) in [(n, pytest.approx(o), pytest.approx(v), s)
                                       for n, o, v, s in seen]
@@ -87,7 +94,8 @@ def test_knobs_change_mid_run_without_retracing(tiny_letters):
 
 def test_a_knob_moved_from_zero_acts_at_the_next_call(tiny_letters):
     """While L2 and dropout are 0 a call runs the step loop without them; raising either one
-    switches to the full loop at the next call, with no retracing."""
+    switches to the full loop at the next call, with no retracing (both loops are traced
+    once, the second after the first point)."""
     def losses(changes: dict[int, tuple[str, float]]) -> tuple[dict, Trainer]:
         trainer = Trainer(small_config("nn1024", steps=30, dropout=0.0, l2=0.0,
                                        chunk_seconds=0.0), tiny_letters)
@@ -102,11 +110,11 @@ def test_a_knob_moved_from_zero_acts_at_the_next_call(tiny_letters):
     plain, _ = losses({})
     assert sorted(plain) == [0, 5, 10, 15, 20, 25, 29]
     dropped, trainer = losses({10: ("dropout", 0.5)})
-    assert trainer.trace_count == 1
+    assert trainer.trace_count == 2  # each step loop once
     assert all(dropped[s] == plain[s] for s in dropped if s <= 10)
     assert all(dropped[s] != plain[s] for s in dropped if s > 10)
     penalized, trainer = losses({10: ("l2", 0.05)})
-    assert trainer.trace_count == 1
+    assert trainer.trace_count == 2
     assert all(loss == xent for s, (loss, xent) in penalized.items() if s <= 10)
     assert all(loss > xent for s, (loss, xent) in penalized.items() if s > 10)
 
