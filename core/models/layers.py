@@ -47,13 +47,22 @@ class KnobDropout(keras.layers.Layer):
         if not training:
             return inputs
         rate = tf.convert_to_tensor(self.rate)
+        return tf.cond(rate > 0.0, lambda: inputs * self._keep_scale(tf.shape(inputs), rate),
+                       lambda: tf.identity(inputs))
 
-        def drop() -> tf.Tensor:
-            noise = keras.random.uniform(tf.shape(inputs), seed=self.seed_generator)
-            keep = tf.cast(noise >= rate, inputs.dtype)
-            return inputs * keep / (1.0 - rate)
+    def scale(self, shape: tf.Tensor) -> tf.Tensor:
+        """What training multiplies inputs of ``shape`` by: a fresh ``keep / (1 - rate)``.
 
-        return tf.cond(rate > 0.0, drop, lambda: tf.identity(inputs))
+        All ones while the rate is 0. The same draw as :meth:`call` makes, for a
+        hand-written backward pass (see :mod:`core.training.dense_backprop`).
+        """
+        rate = tf.convert_to_tensor(self.rate)
+        return tf.cond(rate > 0.0, lambda: self._keep_scale(shape, rate),
+                       lambda: tf.ones(shape, self.compute_dtype))
+
+    def _keep_scale(self, shape: tf.Tensor, rate: tf.Tensor) -> tf.Tensor:
+        noise = keras.random.uniform(shape, seed=self.seed_generator)
+        return tf.cast(noise >= rate, self.compute_dtype) / (1.0 - rate)
 
     def get_config(self) -> dict:
         """Serializable settings."""

@@ -29,6 +29,7 @@ from core.paths import runs_dir
 from core.threads import LANES
 from core.training.batches import BatchSchedule, ChunkSizer
 from core.training.config import LIVE_KNOBS, OLDER_RUN_SETTINGS, TrainConfig
+from core.training.dense_backprop import DenseBackprop, add_all
 from core.training.events import (
     EvalMetrics,
     Event,
@@ -93,6 +94,8 @@ class Trainer:
         # model has halves of its own (SplitDense blocks). See core.threads.
         self._batch_halves = LANES > 1 and not any(
             isinstance(layer, SplitDense) for layer in self.model.layers)
+        # dense networks: gradients by hand, block by block (None: the tape's)
+        self._backprop = DenseBackprop.for_layers(self._layers_after_input)
         self._units = (choose_hidden_units(self._display_units, 225, config.seed)
                        if self._display_kind == "hidden" else None)
 
@@ -392,19 +395,32 @@ class Trainer:
 
         With :attr:`_batch_halves` the two halves of the batch go through the model on their
         own (see :meth:`_forward`): two chains of ops that do not depend on each other, one per
-        core.
+        core. Dense networks get their gradients by hand (:mod:`core.training.dense_backprop`),
+        others from the tape.
         """
         xs, ys = (_halves(x), _halves(y)) if self._batch_halves else ([x], [y])
+        if self._backprop is not None:
+            batch = tf.size(y)
+            parts = [self._backprop.gradients(xh, yh, batch, dropout)
+                     for xh, yh in zip(xs, ys, strict=True)]
+            xent = tf.add_n([p[0] for p in parts]) / tf.cast(batch, tf.float32)
+            logits = [p[1] for p in parts]
+            grads = [add_all([p[2][id(v)] for p in parts]) for v in variables]
+            return xent, self._right(logits, ys), grads, logits
         with tf.GradientTape() as tape:
             logits = self._forward(xs, training=True, dropout=dropout)
             xent = tf.add_n([tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
                 labels=yh, logits=lh)) for yh, lh in zip(ys, logits, strict=True)]) \
                 / tf.cast(tf.size(y), tf.float32)
         grads = tape.gradient(xent, variables)
-        right = tf.add_n([tf.reduce_sum(tf.cast(tf.equal(
+        return xent, self._right(logits, ys), grads, logits
+
+    @staticmethod
+    def _right(logits: list[tf.Tensor], labels: list[tf.Tensor]) -> tf.Tensor:
+        """How many of the parts' examples the logits classify right."""
+        return tf.add_n([tf.reduce_sum(tf.cast(tf.equal(
             tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32))
-            for yh, lh in zip(ys, logits, strict=True)])
-        return xent, right, grads, logits
+            for yh, lh in zip(labels, logits, strict=True)])
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""

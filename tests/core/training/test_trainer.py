@@ -252,7 +252,9 @@ def test_cross_entropy_leaves_the_l2_penalty_out(tiny_letters):
 
 
 @pytest.mark.parametrize(("preset", "l2"), [("nn1024-l2", 0.01), ("nn1024", 0.0),
-                                            ("mnist-relu-adam", 0.003), ("cnn-stride", 0.0)])
+                                            ("mnist-relu-adam", 0.003), ("cnn-stride", 0.0),
+                                            ("deep-decay", 0.001), ("mnist-sigmoid5", 0.0),
+                                            ("logreg-l2", 0.01)])
 def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
     """The compiled chunk (prefetched batches, L2 skipped at lambda 0, fused SGD, the batch in two
     halves or SplitDense blocks) takes the same steps as a plain loop: loss = cross-entropy +
@@ -327,3 +329,26 @@ def test_batch_norm_normalizes_the_halves_with_the_whole_batch(tiny_letters):
     np.testing.assert_allclose(halved, whole, rtol=2e-5)
     for got, want in zip(halved_moving, whole_moving, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(("preset", "by_hand"), [
+    ("overfit-dropout", True), ("deep-decay", True), ("mnist-sigmoid5", True),
+    ("logreg-sgd", True), ("cnn-pool", False), ("mnist-cnn-bn", False)])
+def test_dense_gradients_by_hand_match_the_tape_with_dropout(tiny_letters, preset, by_hand):
+    """Dense networks get their gradients by hand (blocks kept apart), others from the tape;
+    by hand, with dropout on, the steps are the tape's: the same losses and weights (the same
+    dropout draws)."""
+    def chunk(hand: bool) -> tuple[np.ndarray, list]:
+        trainer = Trainer(small_config(preset, dropout=0.4, l2=0.001), tiny_letters)
+        assert (trainer._backprop is not None) is by_hand
+        if not hand:
+            trainer._backprop = None
+        losses = trainer._train_chunk(trainer.schedule.next(5))[0].numpy()
+        return losses, trainer.model.get_weights()
+
+    if not by_hand:
+        return
+    (hand_losses, hand_weights), (tape_losses, tape_weights) = chunk(True), chunk(False)
+    np.testing.assert_allclose(hand_losses, tape_losses, rtol=1e-5)
+    for got, want in zip(hand_weights, tape_weights, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-5 * max(1.0, float(np.abs(want).max())))
