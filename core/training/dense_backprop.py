@@ -86,11 +86,14 @@ class DenseBackprop:
         """
         stages = [s for s in self.stages if dropout or s.kind != "dropout"]
         blocks = [tf.reshape(x, (tf.shape(x)[0], -1))]
-        saved: list[list[tf.Tensor]] = []  # each stage's input blocks (dense), output (acts)
+        # per stage, what its gradient needs: dense its input blocks and its kernels cut to
+        # match them (each kernel read once a step), dropout its masks, activations their output
+        saved: list[Any] = []
         for stage in stages:
             if stage.kind == "dense":
-                saved.append(blocks)
-                blocks = self._dense(stage, blocks)
+                rows = [_row_blocks(kernel, blocks) for kernel in stage.kernels]
+                saved.append((blocks, rows))
+                blocks = self._dense(stage, blocks, rows)
             elif stage.kind == "dropout":
                 widths = [int(b.shape[-1]) for b in blocks]
                 scale = stage.layer.scale(tf.stack([tf.shape(blocks[0])[0], sum(widths)]))
@@ -110,7 +113,7 @@ class DenseBackprop:
         for i in range(len(stages) - 1, -1, -1):
             stage, kept = stages[i], saved[i]
             if stage.kind == "dense":
-                grad_blocks = self._dense_backward(stage, kept, grad_blocks, grads,
+                grad_blocks = self._dense_backward(stage, *kept, grad_blocks, grads,
                                                    inputs_needed=i > first_dense)
             elif stage.kind == "dropout":
                 grad_blocks = [g * m for g, m in zip(grad_blocks, kept, strict=True)]
@@ -122,26 +125,31 @@ class DenseBackprop:
         return tf.reduce_sum(losses), logits, grads
 
     @staticmethod
-    def _dense(stage: _Stage, blocks: list[tf.Tensor]) -> list[tf.Tensor]:
-        """Output blocks of a dense stage: each of its blocks from every input block."""
+    def _dense(stage: _Stage, blocks: list[tf.Tensor], rows: list[list[tf.Tensor]]
+               ) -> list[tf.Tensor]:
+        """Output blocks of a dense stage: each of its blocks from every input block.
+
+        ``rows[j]`` is the stage's kernel ``j`` cut by rows to match ``blocks``.
+        """
         out = []
-        for kernel, bias in zip(stage.kernels, stage.biases, strict=True):
-            rows = _row_blocks(kernel, blocks)
-            products = [tf.matmul(b, r) for b, r in zip(blocks, rows, strict=True)]
+        for kernel_rows, bias in zip(rows, stage.biases, strict=True):
+            products = [tf.matmul(b, r) for b, r in zip(blocks, kernel_rows, strict=True)]
             out.append(tf.nn.bias_add(add_all(products), bias))
         return out
 
     @staticmethod
-    def _dense_backward(stage: _Stage, inputs: list[tf.Tensor], grad_out: list[tf.Tensor],
-                        grads: dict[int, tf.Tensor], inputs_needed: bool) -> list[tf.Tensor]:
+    def _dense_backward(stage: _Stage, inputs: list[tf.Tensor], rows: list[list[tf.Tensor]],
+                        grad_out: list[tf.Tensor], grads: dict[int, tf.Tensor],
+                        inputs_needed: bool) -> list[tf.Tensor]:
         """Record a dense stage's kernel and bias gradients; the gradient of its input blocks."""
         grad_in: list[list[tf.Tensor]] = [[] for _ in inputs]
-        for kernel, bias, g in zip(stage.kernels, stage.biases, grad_out, strict=True):
+        for kernel, kernel_rows, bias, g in zip(stage.kernels, rows, stage.biases, grad_out,
+                                                strict=True):
             grads[id(bias)] = tf.reduce_sum(g, 0)
             parts = [tf.matmul(a, g, transpose_a=True) for a in inputs]
             grads[id(kernel)] = parts[0] if len(parts) == 1 else tf.concat(parts, 0)
             if inputs_needed:
-                for acc, r in zip(grad_in, _row_blocks(kernel, inputs), strict=True):
+                for acc, r in zip(grad_in, kernel_rows, strict=True):
                     acc.append(tf.matmul(g, r, transpose_b=True))
         return [add_all(acc) for acc in grad_in] if inputs_needed else []
 

@@ -403,7 +403,7 @@ class Trainer:
             batch = tf.size(y)
             parts = [self._backprop.gradients(xh, yh, batch, dropout)
                      for xh, yh in zip(xs, ys, strict=True)]
-            xent = tf.add_n([p[0] for p in parts]) / tf.cast(batch, tf.float32)
+            xent = add_all([p[0] for p in parts]) / tf.cast(batch, tf.float32)
             logits = [p[1] for p in parts]
             grads = [add_all([p[2][id(v)] for p in parts]) for v in variables]
             return xent, self._right(logits, ys), grads, logits
