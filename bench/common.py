@@ -20,19 +20,25 @@ BENCH_HOME = Path(os.environ.get("GLYPH_BENCH_HOME", "/tmp/glyph-lab-bench"))
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_child(module: str, *args: object, env: dict | None = None,
-              timeout: float = 1200) -> dict:
+def run_child(module: str, *args: object, env: dict | None = None, timeout: float = 1200) -> dict:
     """``python -m module --child *args`` from the repository; the JSON object it printed last.
 
     ``env`` replaces the environment (default: this process's). A failed child raises
     RuntimeError with the end of its stderr.
     """
-    proc = subprocess.run([sys.executable, "-m", module, "--child", *map(str, args)], cwd=REPO,
-                          capture_output=True, text=True, env=env or os.environ.copy(),
-                          check=False, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "--child", *map(str, args)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+        check=False,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"{module} --child {' '.join(map(str, args))} failed:\n"
-                           f"{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{module} --child {' '.join(map(str, args))} failed:\n{proc.stderr[-3000:]}"
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -40,8 +46,12 @@ def setup_env(cache: str = "cache") -> None:
     """Quiet TensorFlow, offscreen Qt, and caches/runs/settings in the bench folder."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    for env, sub in (("GLYPH_LAB_CACHE_DIR", cache), ("GLYPH_LAB_DATA_DIR", "downloads"),
-                     ("GLYPH_LAB_RUNS_DIR", "runs"), ("XDG_CONFIG_HOME", "config")):
+    for env, sub in (
+        ("GLYPH_LAB_CACHE_DIR", cache),
+        ("GLYPH_LAB_DATA_DIR", "downloads"),
+        ("GLYPH_LAB_RUNS_DIR", "runs"),
+        ("XDG_CONFIG_HOME", "config"),
+    ):
         path = BENCH_HOME / sub
         path.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault(env, str(path))
@@ -87,16 +97,33 @@ def random_dataset(train: int, valid: int = 500, test: int = 500, seed: int = 0)
     rng = np.random.default_rng(seed)
 
     def split(n: int) -> tuple[np.ndarray, np.ndarray]:
-        return (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-                rng.integers(0, 10, n).astype(np.uint8))
+        return (
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+            rng.integers(0, 10, n).astype(np.uint8),
+        )
 
     (tx, ty), (vx, vy), (sx, sy) = split(train), split(valid), split(test)
-    return Dataset("random", tuple("ABCDEFGHIJ"), tx, ty, vx, vy, sx, sy,
-                   Provenance(source="bench", description="random uint8 images"))
+    return Dataset(
+        "random",
+        tuple("ABCDEFGHIJ"),
+        tx,
+        ty,
+        vx,
+        vy,
+        sx,
+        sy,
+        Provenance(source="bench", description="random uint8 images"),
+    )
 
 
-def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
-                   classes: int = 10, *, rule_of_six: bool = False) -> float:
+def flops_per_step(
+    hidden: Sequence[int],
+    batch: int,
+    inputs: int = 784,
+    classes: int = 10,
+    *,
+    rule_of_six: bool = False,
+) -> float:
     """The matrix FLOPs one SGD step of an MLP performs (biases and activations left out).
 
     Forward 2*B*sum(in*out); backward, the weight gradients as much again and the input
@@ -111,8 +138,9 @@ def flops_per_step(hidden: Sequence[int], batch: int, inputs: int = 784,
     return 2.0 * batch * (2 * sum(macs) + sum(macs[1:]))
 
 
-def forward_flops(hidden: Sequence[int], images: int, inputs: int = 784,
-                  classes: int = 10) -> float:
+def forward_flops(
+    hidden: Sequence[int], images: int, inputs: int = 784, classes: int = 10
+) -> float:
     """The matrix FLOPs of an MLP's forward pass over ``images`` images (an evaluation)."""
     return 2.0 * images * sum(_layer_macs(hidden, inputs, classes))
 

@@ -88,8 +88,9 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
     ini.unlink(missing_ok=True)
     store = QSettings(str(ini), QSettings.Format.IniFormat)
     errors: list[tuple[str, str, str]] = []
-    window = BenchWindow(settings=AppSettings(store), load_on_start=False,
-                         error_sink=lambda *e: errors.append(e))
+    window = BenchWindow(
+        settings=AppSettings(store), load_on_start=False, error_sink=lambda *e: errors.append(e)
+    )
     window.bench_errors = errors
     window.curves_view = window.curves.view
     window_ref["w"] = window
@@ -142,8 +143,9 @@ class StallProbe:
         return [max(0.0, (b - a) * 1e3 - TICK_MS) for a, b in itertools.pairwise(self.ticks)]
 
 
-def train_in_window(app: Any, window: Any, timeout_s: float = 900,
-                    stop_after_s: float | None = None) -> dict:
+def train_in_window(
+    app: Any, window: Any, timeout_s: float = 900, stop_after_s: float | None = None
+) -> dict:
     """Start a run with the window's controls and wait for it; returns its figures.
 
     With ``stop_after_s`` the run is stopped (as the Stop button does) after that many seconds.
@@ -167,10 +169,14 @@ def train_in_window(app: Any, window: Any, timeout_s: float = 900,
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     steps = window.marks[-1][1]
     busy = [t for t, _ in window.paints if t0 <= t <= t0 + seconds]
-    return {"steps_per_s": segment_median(window.marks, steps, 5), "gaps": gaps,
-            "repaint_hz": len(busy) / seconds, "seconds": seconds,
-            "paint_ms": [d * 1e3 for _, d in window.paints],
-            "curve_paint_ms": [d * 1e3 for _, d in window.curve_paints]}
+    return {
+        "steps_per_s": segment_median(window.marks, steps, 5),
+        "gaps": gaps,
+        "repaint_hz": len(busy) / seconds,
+        "seconds": seconds,
+        "paint_ms": [d * 1e3 for _, d in window.paints],
+        "curve_paint_ms": [d * 1e3 for _, d in window.curve_paints],
+    }
 
 
 def setup_run(app: Any, window: Any, ds: Any, preset: str, steps: int) -> None:
@@ -199,8 +205,11 @@ def window_segment(app: Any, window: Any, steps: int, probe: StallProbe) -> dict
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     paints = [t for t, _ in window.paints[n_paints:] if t <= t1]
     # timed from the end of the first chunk after resuming: no paused time in between
-    return {"steps_per_s": marks_rate(window.marks[n_marks:]), "gaps": gaps,
-            "repaint_hz": len(paints) / (t1 - t0)}
+    return {
+        "steps_per_s": marks_rate(window.marks[n_marks:]),
+        "gaps": gaps,
+        "repaint_hz": len(paints) / (t1 - t0),
+    }
 
 
 def run(quick: bool = False) -> dict:
@@ -236,11 +245,19 @@ def run(quick: bool = False) -> dict:
     window.close()
     app.processEvents()
     ratios = [a / b for a, b in zip(live, headless, strict=True)]
-    return {"ratio_vs_headless": median(ratios), "ratios": ratios,
-            "stall_p99_ms": percentile(gaps, 99), "stall_max_ms": max(gaps),
-            "repaint_hz": median(hz), "window_steps_per_s": median(live),
-            "headless_steps_per_s": median(headless), "pairs": pairs,
-            "segment_steps": steps, "ticks": len(gaps), "seconds": clock()}
+    return {
+        "ratio_vs_headless": median(ratios),
+        "ratios": ratios,
+        "stall_p99_ms": percentile(gaps, 99),
+        "stall_max_ms": max(gaps),
+        "repaint_hz": median(hz),
+        "window_steps_per_s": median(live),
+        "headless_steps_per_s": median(headless),
+        "pairs": pairs,
+        "segment_steps": steps,
+        "ticks": len(gaps),
+        "seconds": clock(),
+    }
 
 
 def main() -> None:

@@ -64,14 +64,17 @@ def run(quick: bool = False) -> dict:
         predictors[name] = Predictor(model, tuple("ABCDEFGHIJ"))
     times: dict[str, list[list[float]]] = {name: [] for name in PRESETS}
     for r in range(rounds):
-        strokes = images[r * per_round:(r + 1) * per_round]
+        strokes = images[r * per_round : (r + 1) * per_round]
         for name, pred in predictors.items():
             times[name].append(
-                latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), strokes))
+                latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), strokes)
+            )
     out: dict = {}
     for name, pred in predictors.items():
-        seen = [pred.predict(im, polarity="dark-on-light").seen[None]
-                for im in images[:20 if quick else 60]]
+        seen = [
+            pred.predict(im, polarity="dark-on-light").seen[None]
+            for im in images[: 20 if quick else 60]
+        ]
         keras_ms = latencies_ms(lambda s, m=pred.model: m.predict(s, verbose=0), seen)
         p95s = [percentile(t, 95) for t in times[name]]
         out[f"{name}_p95_ms"] = median(p95s)

@@ -62,15 +62,20 @@ class MatmulRoof:
         self.b = tf.random.normal((n, n), dtype=tf.float32)
         half = n // 2
         self.whole = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
-        self.halves = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a[:half], b))
-                                  + tf.reduce_sum(tf.matmul(a[half:], b)))
+        self.halves = tf.function(
+            lambda a, b: (
+                tf.reduce_sum(tf.matmul(a[:half], b)) + tf.reduce_sum(tf.matmul(a[half:], b))
+            )
+        )
         for mm in (self.whole, self.halves):
             mm(self.a, self.b).numpy()
 
     def gflops(self, repeats: int) -> float:
         """The faster of the two ways: median GFLOP/s over ``repeats`` calls each."""
-        return max(median_gflops(lambda mm=mm: mm(self.a, self.b).numpy(), 2.0 * self.n ** 3,
-                                 repeats) for mm in (self.whole, self.halves))
+        return max(
+            median_gflops(lambda mm=mm: mm(self.a, self.b).numpy(), 2.0 * self.n**3, repeats)
+            for mm in (self.whole, self.halves)
+        )
 
 
 class BigProducts:
@@ -87,8 +92,10 @@ class BigProducts:
         import tensorflow as tf
 
         x = tf.random.normal((batch, inputs))
-        ws = [tf.Variable(tf.random.normal((inputs, units // parts), stddev=0.01))
-              for _ in range(parts)]
+        ws = [
+            tf.Variable(tf.random.normal((inputs, units // parts), stddev=0.01))
+            for _ in range(parts)
+        ]
         lr = tf.constant(1e-9)
 
         @tf.function
@@ -122,8 +129,9 @@ class Segment(NamedTuple):
         return self.steps_per_s * (per_step + self.evaluations * per_evaluation / self.steps) / 1e9
 
 
-def paired_rates(ds: object, roof: MatmulRoof, pairs: int, segment: int, warmup: int,
-                 repeats: int) -> list[Segment]:
+def paired_rates(
+    ds: object, roof: MatmulRoof, pairs: int, segment: int, warmup: int, repeats: int
+) -> list[Segment]:
     """``pairs`` timed segments of one nn1024 run, each followed by a timed matmul.
 
     The first ``warmup`` steps (tracing, first evaluation) are not timed; after each segment
@@ -158,8 +166,14 @@ def run(quick: bool = False) -> dict:
     per_step = flops_per_step(p.model.hidden, p.batch_size)
     per_eval = forward_flops(p.model.hidden, len(ds.valid_x))
     roof = MatmulRoof(1024 if quick else 2048)
-    segments = paired_rates(ds, roof, pairs=2 if quick else 16, segment=50 if quick else 200,
-                            warmup=50 if quick else 200, repeats=2 if quick else 3)
+    segments = paired_rates(
+        ds,
+        roof,
+        pairs=2 if quick else 16,
+        segment=50 if quick else 200,
+        warmup=50 if quick else 200,
+        repeats=2 if quick else 3,
+    )
     # everything the trainer computed in the window: its steps and its validation passes
     achieved = [s.gflops(per_step, per_eval) for s in segments]
     roofs = [s.matmul_gflops for s in segments]
@@ -168,16 +182,23 @@ def run(quick: bool = False) -> dict:
     six = flops_per_step(p.model.hidden, p.batch_size, rule_of_six=True) / per_step
     products = BigProducts(p.batch_size, 784, p.model.hidden[0], 20 if quick else 100)
     ceiling = [products.gflops(1) / roof.gflops(1) for _ in range(2 if quick else 8)]
-    return {"matmul_gflops": median(roofs), "nn1024_gflops": median(achieved),
-            "fraction": median(fractions), "fractions": fractions,
-            "fraction_training_only": median(training_fractions),
-            "fraction_rule_of_six": six * median(training_fractions),
-            "big_products_fraction": median(ceiling),
-            "nn1024_steps_per_s": median([s.steps_per_s for s in segments]),
-            "nn1024_flops_per_step": per_step, "valid_flops_per_evaluation": per_eval,
-            "evaluations_per_segment": median([s.evaluations for s in segments]),
-            "steps_per_segment": median([s.steps for s in segments]),
-            "matmul_n": roof.n, "pairs": len(segments), "seconds": clock()}
+    return {
+        "matmul_gflops": median(roofs),
+        "nn1024_gflops": median(achieved),
+        "fraction": median(fractions),
+        "fractions": fractions,
+        "fraction_training_only": median(training_fractions),
+        "fraction_rule_of_six": six * median(training_fractions),
+        "big_products_fraction": median(ceiling),
+        "nn1024_steps_per_s": median([s.steps_per_s for s in segments]),
+        "nn1024_flops_per_step": per_step,
+        "valid_flops_per_evaluation": per_eval,
+        "evaluations_per_segment": median([s.evaluations for s in segments]),
+        "steps_per_segment": median([s.steps for s in segments]),
+        "matmul_n": roof.n,
+        "pairs": len(segments),
+        "seconds": clock(),
+    }
 
 
 def main() -> None:

@@ -25,11 +25,20 @@ if __package__ in (None, ""):  # python bench/run.py
 from bench.common import REPO
 
 # result key -> module; the keys of the issue's JSON object, in order
-BENCHMARKS = {"throughput": "throughput", "roof": "roof", "gui": "gui_live",
-              "startup": "startup", "pad": "pad", "scale": "scale", "soak": "soak"}
+BENCHMARKS = {
+    "throughput": "throughput",
+    "roof": "roof",
+    "gui": "gui_live",
+    "startup": "startup",
+    "pad": "pad",
+    "scale": "scale",
+    "soak": "soak",
+}
 KEYS = {
-    "throughput": {"nn1024": ("steps_per_s", "keras_steps_per_s", "ratio_vs_keras"),
-                   "cnn-pool": ("steps_per_s", "keras_steps_per_s", "ratio_vs_keras")},
+    "throughput": {
+        "nn1024": ("steps_per_s", "keras_steps_per_s", "ratio_vs_keras"),
+        "cnn-pool": ("steps_per_s", "keras_steps_per_s", "ratio_vs_keras"),
+    },
     "roof": ("matmul_gflops", "nn1024_gflops", "fraction"),
     "gui": ("ratio_vs_headless", "stall_p99_ms", "stall_max_ms", "repaint_hz"),
     "startup": ("window_s", "first_point_s"),
@@ -40,8 +49,12 @@ KEYS = {
 # (path, comparison, target, what it is)
 TARGETS = [
     (("throughput", "nn1024", "ratio_vs_keras"), ">=", 1.3, "nn1024 trainer / Keras fit steps/s"),
-    (("throughput", "cnn-pool", "ratio_vs_keras"), ">=", 1.3,
-     "cnn-pool trainer / Keras fit steps/s"),
+    (
+        ("throughput", "cnn-pool", "ratio_vs_keras"),
+        ">=",
+        1.3,
+        "cnn-pool trainer / Keras fit steps/s",
+    ),
     (("roof", "fraction"), ">=", 0.65, "nn1024 FLOP/s / fp32 matmul FLOP/s"),
     (("gui", "ratio_vs_headless"), ">=", 0.85, "steps/s in the window / headless"),
     (("gui", "stall_p99_ms"), "<=", 50, "GUI event-loop stall p99 (ms)"),
@@ -66,8 +79,9 @@ def run_one(module: str, quick: bool, timeout: float) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "QT_QPA_PLATFORM": "offscreen"}
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(
+            cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
@@ -82,8 +96,10 @@ def pick(details: dict, name: str) -> dict:
     """The issue's keys of benchmark ``name`` (NaN where it failed or lacks one)."""
     got, spec = details.get(name, {}), KEYS[name]
     if isinstance(spec, dict):
-        return {sub: {k: float(got.get(sub, {}).get(k, math.nan)) for k in keys}
-                for sub, keys in spec.items()}
+        return {
+            sub: {k: float(got.get(sub, {}).get(k, math.nan)) for k in keys}
+            for sub, keys in spec.items()
+        }
     return {k: float(got.get(k, math.nan)) for k in spec}
 
 
@@ -108,9 +124,14 @@ def machine() -> dict:
             versions[mod] = version(mod if mod != "PySide6" else "PySide6-Essentials")
         except Exception:
             versions[mod] = "?"
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "os": platform.platform(), "versions": versions,
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "versions": versions,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
 
 
 def _fmt(v: float) -> str:
@@ -119,14 +140,18 @@ def _fmt(v: float) -> str:
 
 def markdown(details: dict, info: dict, quick: bool) -> str:
     """The README table: every target, the figure measured, and whether it was met."""
-    lines = [f"# Benchmark results{' (quick run: not representative)' if quick else ''}", "",
-             f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, "
-             f"Python {info['python']}, "
-             + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
-             + f". Load average before/after: {info['load_before']} / {info['load_after']}.",
-             "", "| # | Figure | Measured | Target | Met |", "|---|---|---|---|---|"]
-    number = {"throughput": 1, "roof": 2, "gui": 3, "startup": 4, "pad": 5, "scale": 6,
-              "soak": 7}
+    lines = [
+        f"# Benchmark results{' (quick run: not representative)' if quick else ''}",
+        "",
+        f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, "
+        f"Python {info['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+        + f". Load average before/after: {info['load_before']} / {info['load_after']}.",
+        "",
+        "| # | Figure | Measured | Target | Met |",
+        "|---|---|---|---|---|",
+    ]
+    number = {"throughput": 1, "roof": 2, "gui": 3, "startup": 4, "pad": 5, "scale": 6, "soak": 7}
     for path, op, target, what in TARGETS:
         v = lookup(details, path)
         ok = (v >= target) if op == ">=" else (v <= target)
@@ -134,11 +159,21 @@ def markdown(details: dict, info: dict, quick: bool) -> str:
         lines.append(f"| {number[path[0]]} | {what} | {_fmt(v)} | {op} {_fmt(target)} | {met} |")
     ceiling = lookup(details, ("roof", "big_products_fraction"))
     if not math.isnan(ceiling):
-        lines += ["", f"Row 2's ceiling on this machine: nn1024's two big matrix products and "
-                      f"its kernel update alone, in a loop with nothing else, reach "
-                      f"{ceiling:.2f} of the roof."]
-    lines += ["", "Details (the baselines measured in the same run):", "", "```json",
-              json.dumps(details, indent=1), "```", ""]
+        lines += [
+            "",
+            f"Row 2's ceiling on this machine: nn1024's two big matrix products and "
+            f"its kernel update alone, in a loop with nothing else, reach "
+            f"{ceiling:.2f} of the roof.",
+        ]
+    lines += [
+        "",
+        "Details (the baselines measured in the same run):",
+        "",
+        "```json",
+        json.dumps(details, indent=1),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -148,8 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="reduced versions (seconds each)")
     p.add_argument("--json", metavar="PATH", help="write the issue's JSON object here")
     p.add_argument("--only", help="comma-separated subset of: " + ", ".join(BENCHMARKS))
-    p.add_argument("--results", metavar="DIR",
-                   help="where to write RESULTS.md/.json (default: bench/ for a full run)")
+    p.add_argument(
+        "--results",
+        metavar="DIR",
+        help="where to write RESULTS.md/.json (default: bench/ for a full run)",
+    )
     args = p.parse_args(argv)
     names = args.only.split(",") if args.only else list(BENCHMARKS)
     unknown = set(names) - set(BENCHMARKS)
@@ -172,9 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.results) if args.results else (None if args.quick else REPO / "bench")
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "RESULTS.json").write_text(json.dumps({"machine": info, "quick": args.quick,
-                                                         "results": result,
-                                                         "details": details}, indent=1) + "\n")
+        (folder / "RESULTS.json").write_text(
+            json.dumps(
+                {"machine": info, "quick": args.quick, "results": result, "details": details},
+                indent=1,
+            )
+            + "\n"
+        )
         (folder / "RESULTS.md").write_text(markdown(details, info, args.quick))
     return 1 if any("error" in d for d in details.values()) else 0
 

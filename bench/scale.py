@@ -37,11 +37,19 @@ def png_bytes(img: np.ndarray) -> bytes:
     raw[:, 1:] = img
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _templates(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -64,8 +72,13 @@ def generate_archive(path: Path, n: int, seed: int = 0) -> Path:
     temps = _templates(500, rng)
     tmp = path.with_suffix(".part")
     corrupt = rng.choice(n, sum(CORRUPT.values()), replace=False)
-    kinds = dict(zip(corrupt.tolist(), ["empty"] * CORRUPT["empty"]
-                     + ["truncated"] * CORRUPT["truncated"], strict=True))
+    kinds = dict(
+        zip(
+            corrupt.tolist(),
+            ["empty"] * CORRUPT["empty"] + ["truncated"] * CORRUPT["truncated"],
+            strict=True,
+        )
+    )
     with tarfile.open(tmp, "w:gz", compresslevel=1) as tar:
         for start in range(0, n, 2000):
             k = min(2000, n - start)
@@ -94,7 +107,7 @@ class _Reader:
 
     def read(self, size: int = -1) -> bytes:
         end = len(self.blob) if size < 0 else self.pos + size
-        out, self.pos = self.blob[self.pos:end], min(end, len(self.blob))
+        out, self.pos = self.blob[self.pos : end], min(end, len(self.blob))
         return out
 
 
@@ -123,9 +136,13 @@ def child(phase: str, path: str, steps: int) -> dict:
     t0 = time.perf_counter()
     ds = load_dataset(path)
     seconds = time.perf_counter() - t0
-    out = {"seconds": seconds, "images": int(ds.provenance.images_read),
-           "skipped": int(ds.provenance.images_skipped), "train": len(ds.train_x),
-           "peak_rss_mb": peak_rss_mb()}
+    out = {
+        "seconds": seconds,
+        "images": int(ds.provenance.images_read),
+        "skipped": int(ds.provenance.images_skipped),
+        "train": len(ds.train_x),
+        "peak_rss_mb": peak_rss_mb(),
+    }
     if phase == "reload":
         from core.training.config import TrainConfig
         from core.training.trainer import Trainer
@@ -149,12 +166,19 @@ def run(quick: bool = False) -> dict:
     floor = tar_read_seconds(path)
     cold = run_child("bench.scale", "curate", path, 0)
     warm = run_child("bench.scale", "reload", path, 100 if quick else 1000)
-    return {"images": cold["images"] + cold["skipped"], "curate_s": cold["seconds"],
-            "reload_s": warm["seconds"], "train_peak_rss_mb": warm["train_peak_rss_mb"],
-            "skipped": cold["skipped"], "train_images": cold["train"],
-            "curate_peak_rss_mb": cold["peak_rss_mb"], "tar_read_s": floor,
-            "curate_vs_tar_read": cold["seconds"] / floor, "archive_mb":
-            path.stat().st_size / 1e6, "seconds": clock()}
+    return {
+        "images": cold["images"] + cold["skipped"],
+        "curate_s": cold["seconds"],
+        "reload_s": warm["seconds"],
+        "train_peak_rss_mb": warm["train_peak_rss_mb"],
+        "skipped": cold["skipped"],
+        "train_images": cold["train"],
+        "curate_peak_rss_mb": cold["peak_rss_mb"],
+        "tar_read_s": floor,
+        "curate_vs_tar_read": cold["seconds"] / floor,
+        "archive_mb": path.stat().st_size / 1e6,
+        "seconds": clock(),
+    }
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ def run(quick: bool = False) -> dict:
     sampler.stop()
     done = window.marks[-1][1]
     warm = next(s for s in samples if s[0] >= done * 0.1)
+
     def frame_ms(part: slice) -> float:
         return median(result["paint_ms"][part]) + median(result["curve_paint_ms"][part])
 
@@ -50,12 +51,20 @@ def run(quick: bool = False) -> dict:
     early, late = frame_ms(slice(0, tenth)), frame_ms(slice(-tenth - 1, -1))
     window.close()
     app.processEvents()
-    return {"steps": window.marks[-1][1], "rss_growth_mb": samples[-1][1] - warm[1],
-            "rss_start_mb": warm[1], "rss_end_mb": samples[-1][1],
-            "rss_max_mb": max(s[1] for s in samples), "paint_ms_early": early,
-            "paint_ms_late": late, "paint_late_vs_early": late / early,
-            "steps_per_s": result["steps_per_s"], "repaint_hz": result["repaint_hz"],
-            "preset": PRESET, "seconds": clock()}
+    return {
+        "steps": window.marks[-1][1],
+        "rss_growth_mb": samples[-1][1] - warm[1],
+        "rss_start_mb": warm[1],
+        "rss_end_mb": samples[-1][1],
+        "rss_max_mb": max(s[1] for s in samples),
+        "paint_ms_early": early,
+        "paint_ms_late": late,
+        "paint_late_vs_early": late / early,
+        "steps_per_s": result["steps_per_s"],
+        "repaint_hz": result["repaint_hz"],
+        "preset": PRESET,
+        "seconds": clock(),
+    }
 
 
 def main() -> None:

@@ -73,9 +73,15 @@ sys.exit(main.main(["gui", "--preset", "nn1024", "--dataset", "fonts-letters"]))
 def spawn(code: str, args: list[str], timeout: float = 120) -> tuple[float, str]:
     """Run ``python -c code *args`` from the repo; returns (wall seconds, stdout)."""
     t0 = time.time()
-    proc = subprocess.run([sys.executable, "-c", code, str(t0), *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout, env=os.environ.copy(),
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(t0), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return time.time() - t0, proc.stdout
@@ -92,8 +98,15 @@ def run(quick: bool = False) -> dict:
     """Returns ``{window_s, first_point_s}`` (medians over fresh processes) and the baseline."""
     setup_env()
     clock = Clock()
-    subprocess.run([sys.executable, "-c", "from core.data.registry import load_dataset; "
-                    "load_dataset('fonts-letters')"], cwd=REPO, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from core.data.registry import load_dataset; load_dataset('fonts-letters')",
+        ],
+        cwd=REPO,
+        check=True,
+    )
     bare = [spawn("import PySide6.QtWidgets", [])[0] for _ in range(1 if quick else 3)]
     marks = [one_start() for _ in range(1 if quick else 3)]
     keys = ("window_s", "dataset_s", "tf_ready_s", "trainer_ready_s", "first_point_s")

@@ -31,13 +31,13 @@ def bench_config(preset: str, steps: int, **overrides: object) -> object:
     """
     from core.training.config import TrainConfig
 
-    settings = {"steps": steps, "save": False, "snapshot_every": 50, "eval_every": 100,
-                **overrides}
+    settings = {"steps": steps, "save": False, "snapshot_every": 50, "eval_every": 100, **overrides}
     return TrainConfig.from_preset(preset, dataset="random", **settings)
 
 
-def trainer_rate(preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
-                 ) -> float:
+def trainer_rate(
+    preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
+) -> float:
     """Median steps/s of ``Trainer(...).run()`` over ``segments`` windows after warm-up."""
     from core.training.events import StepMetrics
     from core.training.trainer import Trainer
@@ -98,9 +98,11 @@ def keras_rate(preset: str, ds: object, steps_per_epoch: int, epochs: int) -> fl
 
     p = get_preset(preset)
     model = build_model(p.model, 10, 0.0, seed=0)
-    model.compile(optimizer=keras.optimizers.SGD(p.learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(p.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     n = steps_per_epoch * p.batch_size
     if n > len(ds.train_x):
         raise ValueError(f"{steps_per_epoch} steps of {p.batch_size} need {n} images")
@@ -111,8 +113,15 @@ def keras_rate(preset: str, ds: object, steps_per_epoch: int, epochs: int) -> fl
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             stamps.append(time.perf_counter())
 
-    model.fit(x, y, batch_size=p.batch_size, epochs=epochs + 1, shuffle=True, verbose=0,
-              callbacks=[Stamp()])
+    model.fit(
+        x,
+        y,
+        batch_size=p.batch_size,
+        epochs=epochs + 1,
+        shuffle=True,
+        verbose=0,
+        callbacks=[Stamp()],
+    )
     return median([steps_per_epoch / (b - a) for a, b in itertools.pairwise(stamps)])
 
 
@@ -145,11 +154,15 @@ def run(quick: bool = False) -> dict:
             ours.append(trainer_rate(preset, ds, steps, 3 if quick else 5))
         faster = [max(a, b) for a, b in zip(keras_sps, keras_default, strict=True)]
         ratios = [a / b for a, b in zip(ours, faster, strict=True)]
-        out[preset] = {"steps_per_s": median(ours), "keras_steps_per_s": median(faster),
-                       "ratio_vs_keras": median(ratios), "batch_size": batch,
-                       "ratios": ratios,
-                       "keras_same_process_steps_per_s": median(keras_sps),
-                       "keras_default_threads_steps_per_s": median(keras_default)}
+        out[preset] = {
+            "steps_per_s": median(ours),
+            "keras_steps_per_s": median(faster),
+            "ratio_vs_keras": median(ratios),
+            "batch_size": batch,
+            "ratios": ratios,
+            "keras_same_process_steps_per_s": median(keras_sps),
+            "keras_default_threads_steps_per_s": median(keras_default),
+        }
     out["seconds"] = clock()
     return out
 
@@ -159,8 +172,9 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":  # see keras_rate_default_threads
         setup_env()
         preset, steps_per_epoch, epochs = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-        emit({"keras_steps_per_s": keras_rate(preset, throughput_dataset(), steps_per_epoch,
-                                              epochs)})
+        emit(
+            {"keras_steps_per_s": keras_rate(preset, throughput_dataset(), steps_per_epoch, epochs)}
+        )
         return
     args = parse_args(__doc__.splitlines()[0])
     emit(run(args.quick), args.json)

@@ -179,12 +179,13 @@ def _resize(ink: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _paste_at(glyph: np.ndarray, top: int, left: int) -> np.ndarray:
     frame = np.zeros((FRAME, FRAME), dtype=np.float32)
     h, w = glyph.shape
-    frame[top:top + h, left:left + w] = glyph
+    frame[top : top + h, left : left + w] = glyph
     return frame
 
 
-def prepare_image(image: np.ndarray, style: str, *, keep_aspect: bool = True,
-                  polarity: str | None = None) -> np.ndarray:
+def prepare_image(
+    image: np.ndarray, style: str, *, keep_aspect: bool = True, polarity: str | None = None
+) -> np.ndarray:
     """Turn any image of one glyph into the model's 28x28 input.
 
     Parameters

@@ -49,15 +49,17 @@ class Predictor:
         self.style = style_for(self.class_names)
         self._probs = tf.function(
             lambda x: tf.nn.softmax(model(x, training=False)),
-            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)],
+        )
         self.probabilities(np.zeros((1, 28, 28), np.uint8))  # trace now
 
     def probabilities(self, images28: np.ndarray) -> np.ndarray:
         """Softmax probabilities for already-prepared uint8 (N, 28, 28) images."""
         images28 = np.asarray(images28, dtype=np.uint8)
         with paused_gc():  # the first call traces; see core.gc_pause
-            out = [self._probs(images28[i:i + 1000]).numpy()
-                   for i in range(0, len(images28), 1000)]
+            out = [
+                self._probs(images28[i : i + 1000]).numpy() for i in range(0, len(images28), 1000)
+            ]
         return np.concatenate(out) if out else np.zeros((0, len(self.class_names)), np.float32)
 
     def predict(self, image: np.ndarray, polarity: str | None = None) -> Prediction:

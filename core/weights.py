@@ -80,12 +80,13 @@ def mosaic(tiles: np.ndarray, columns: int | None = None, gutter: int = 1) -> np
     rows, cols = grid_shape(n, columns)
     if n == 0:
         return np.full((0, 0), np.nan, dtype=np.float32)
-    out = np.full((rows * h + (rows - 1) * gutter, cols * w + (cols - 1) * gutter), np.nan,
-                  dtype=np.float32)
+    out = np.full(
+        (rows * h + (rows - 1) * gutter, cols * w + (cols - 1) * gutter), np.nan, dtype=np.float32
+    )
     for k in range(n):
         r, c = divmod(k, cols)
         top, left = r * (h + gutter), c * (w + gutter)
-        out[top:top + h, left:left + w] = tiles[k]
+        out[top : top + h, left : left + w] = tiles[k]
     return out
 
 
@@ -108,7 +109,7 @@ def symmetric_limit(values: np.ndarray, percentile: float = 99.0) -> float:
         not a statistic, and 5x faster for nn1024's 176,400 shown weights.
     """
     a = np.abs(np.asarray(values, dtype=np.float32)).ravel()
-    sample = a[::max(1, a.size // LIMIT_SAMPLE)]
+    sample = a[:: max(1, a.size // LIMIT_SAMPLE)]
     sample = sample[np.isfinite(sample)]
     m = float(np.percentile(sample, percentile)) if sample.size else 0.0
     if m <= 0.0:
@@ -141,8 +142,9 @@ def output_tiles(kernel: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(kernel.T.reshape(-1, IMAGE_SIDE, IMAGE_SIDE))
 
 
-def choose_hidden_units(n_hidden: int, count: int = DEFAULT_HIDDEN_UNITS,
-                        seed: int = 0) -> np.ndarray:
+def choose_hidden_units(
+    n_hidden: int, count: int = DEFAULT_HIDDEN_UNITS, seed: int = 0
+) -> np.ndarray:
     """Pick which hidden units to show, once per run.
 
     Parameters
@@ -210,8 +212,11 @@ def filter_tiles(kernel: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(kernel.mean(axis=2), (2, 0, 1)))
 
 
-def weight_display(kind: str, kernel: np.ndarray, units: np.ndarray | None = None,
-                   ) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], float]:
+def weight_display(
+    kind: str,
+    kernel: np.ndarray,
+    units: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple[int, int], tuple[int, int], float]:
     """Everything the weights panel needs for one kernel.
 
     Parameters

@@ -76,8 +76,9 @@ ErrorSink = Callable[[str, str, str], None]
 ProgressFn = Callable[[int, int, str], None]
 
 
-def default_loader(spec: str, *, download: bool = False,
-                   progress: ProgressFn | None = None) -> Dataset:
+def default_loader(
+    spec: str, *, download: bool = False, progress: ProgressFn | None = None
+) -> Dataset:
     """Load ``spec`` with :func:`core.data.registry.load_dataset` (cached after the first time)."""
     from core.data.registry import load_dataset
 
@@ -109,9 +110,11 @@ def run_cadence(steps: int) -> dict[str, int]:
     about 50 ms of work (see :class:`core.training.batches.ChunkSizer`), so Stop, Pause and
     closing the window answer quickly whatever the model.
     """
-    return {"eval_every": int(np.clip(steps // 10, 5, 100)),
-            "snapshot_every": int(np.clip(steps // 20, 5, 50)),
-            "steps_per_call": int(np.clip(steps // 50, 2, 50))}
+    return {
+        "eval_every": int(np.clip(steps // 10, 5, 100)),
+        "snapshot_every": int(np.clip(steps // 20, 5, 50)),
+        "steps_per_call": int(np.clip(steps // 50, 2, 50)),
+    }
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,11 @@ def trainer_ready(trainer: Any) -> TrainerReady:
 
 def lesson_lines(step: int, loss: float, accuracy: float, valid: float) -> list[str]:
     """The notebook's three log lines for an evaluation point."""
-    return [f"Minibatch loss at step {step}: {loss:.6f}",
-            f"Minibatch accuracy: {100 * accuracy:.1f}%",
-            f"Validation accuracy: {100 * valid:.1f}%"]
+    return [
+        f"Minibatch loss at step {step}: {loss:.6f}",
+        f"Minibatch accuracy: {100 * accuracy:.1f}%",
+        f"Validation accuracy: {100 * valid:.1f}%",
+    ]
 
 
 class MainWindow(QMainWindow):
@@ -166,12 +171,17 @@ class MainWindow(QMainWindow):
         Load the last dataset (and import TensorFlow) as soon as the window exists.
     """
 
-    def __init__(self, *, loader: Loader | None = None, settings: AppSettings | None = None,
-                 error_sink: ErrorSink | None = None,
-                 trainer_factory: Callable[[Any, Dataset], Any] | None = None,
-                 resume_factory: Callable[[str | Path, Dataset], Any] | None = None,
-                 runs_lister: Callable[[], list[Any]] | None = None,
-                 load_on_start: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        loader: Loader | None = None,
+        settings: AppSettings | None = None,
+        error_sink: ErrorSink | None = None,
+        trainer_factory: Callable[[Any, Dataset], Any] | None = None,
+        resume_factory: Callable[[str | Path, Dataset], Any] | None = None,
+        runs_lister: Callable[[], list[Any]] | None = None,
+        load_on_start: bool = True,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Glyph Lab")
         self.setWindowIcon(style.icon("app"))
@@ -260,13 +270,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(centre)
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str
-              ) -> QDockWidget:
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -283,13 +294,15 @@ class MainWindow(QMainWindow):
         self.draw_dock = self._dock("Draw a character", self.draw_pad, right, "drawDock")
         self.splitDockWidget(self.weights_dock, self.draw_dock, Qt.Orientation.Vertical)
         self.resizeDocks([self.weights_dock, self.draw_dock], [45, 55], Qt.Orientation.Vertical)
-        self.resizeDocks([self.controls_dock, self.weights_dock], [300, 380],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.controls_dock, self.weights_dock], [300, 380], Qt.Orientation.Horizontal
+        )
         self.weights_dock.setToolTip(PANEL_HELP["weights"][1])
         self.draw_dock.setToolTip(PANEL_HELP["draw"][1])
 
-    def _action(self, text: str, slot: Callable[[], object], shortcuts: tuple[str, ...] = (),
-                tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcuts: tuple[str, ...] = (), tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         if shortcuts:
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
@@ -305,20 +318,41 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.open_action = self._action("&Open dataset…", self.open_dataset_file, ("Ctrl+O",))
-        self.load_model_action = self._action("&Load model…", self.load_model_dialog,
-                                              ("Ctrl+L",), "Load a saved model for the draw pad")
-        self.save_model_action = self._action("&Save model…", self.save_model_dialog,
-                                              ("Ctrl+S",), "Save the trained model to a folder")
-        self.export_png_action = self._action("Export curves as &PNG…",
-                                              lambda: self.export_curves_dialog("png"))
-        self.export_csv_action = self._action("Export curves as &CSV…",
-                                              lambda: self.export_curves_dialog("csv"))
+        self.load_model_action = self._action(
+            "&Load model…",
+            self.load_model_dialog,
+            ("Ctrl+L",),
+            "Load a saved model for the draw pad",
+        )
+        self.save_model_action = self._action(
+            "&Save model…",
+            self.save_model_dialog,
+            ("Ctrl+S",),
+            "Save the trained model to a folder",
+        )
+        self.export_png_action = self._action(
+            "Export curves as &PNG…", lambda: self.export_curves_dialog("png")
+        )
+        self.export_csv_action = self._action(
+            "Export curves as &CSV…", lambda: self.export_curves_dialog("csv")
+        )
         quit_action = self._action("&Quit", self.close, ("Ctrl+Q",))
-        self.runs_action = self._action("R&uns…", self.show_runs_dialog, ("Ctrl+Shift+R",),
-                                        RUNS_HELP)
-        for a in (self.open_action, self.load_model_action, self.save_model_action, None,
-                  "recent", self.runs_action, None,
-                  self.export_png_action, self.export_csv_action, None, quit_action):
+        self.runs_action = self._action(
+            "R&uns…", self.show_runs_dialog, ("Ctrl+Shift+R",), RUNS_HELP
+        )
+        for a in (
+            self.open_action,
+            self.load_model_action,
+            self.save_model_action,
+            None,
+            "recent",
+            self.runs_action,
+            None,
+            self.export_png_action,
+            self.export_csv_action,
+            None,
+            quit_action,
+        ):
             if a is None:
                 file_menu.addSeparator()
             elif a == "recent":
@@ -329,12 +363,15 @@ class MainWindow(QMainWindow):
                 file_menu.addAction(a)
 
         run_menu = bar.addMenu("&Run")
-        self.start_action = self._action("Start / Pause", self.start_or_pause, ("Space",),
-                                         "Start training, or pause / resume it")
-        self.stop_action = self._action("Stop", self.stop_training, ("Esc", "Ctrl+."),
-                                        "Stop training")
-        self.reset_action = self._action("Reset", self.reset, ("Ctrl+R",),
-                                         "Clear the curves and restore the preset's values")
+        self.start_action = self._action(
+            "Start / Pause", self.start_or_pause, ("Space",), "Start training, or pause / resume it"
+        )
+        self.stop_action = self._action(
+            "Stop", self.stop_training, ("Esc", "Ctrl+."), "Stop training"
+        )
+        self.reset_action = self._action(
+            "Reset", self.reset, ("Ctrl+R",), "Clear the curves and restore the preset's values"
+        )
         for a in (self.start_action, self.stop_action, self.reset_action):
             run_menu.addAction(a)
 
@@ -345,8 +382,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("What am I looking at?", self.show_help, ("F1",)))
         for key, (title, text) in PANEL_HELP.items():
-            help_menu.addAction(self._action(
-                title, lambda t=title, x=text: self._message(t, x)))
+            help_menu.addAction(self._action(title, lambda t=title, x=text: self._message(t, x)))
             del key
 
     # == settings ================================================================================
@@ -370,9 +406,13 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     # == background tasks ========================================================================
-    def _task(self, fn: Callable[[ProgressFn], Any], on_result: Callable[[Any], None],
-              on_error: Callable[[str, str], None] | None = None,
-              on_progress: Callable[[int, int, str], None] | None = None) -> TaskWorker:
+    def _task(
+        self,
+        fn: Callable[[ProgressFn], Any],
+        on_result: Callable[[Any], None],
+        on_error: Callable[[str, str], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+    ) -> TaskWorker:
         task = TaskWorker(fn)
         task.result.connect(on_result)
         task.failed.connect(on_error or (lambda m, d: self.report_error("Error", m, d)))
@@ -445,7 +485,9 @@ class MainWindow(QMainWindow):
             self.controls.set_data_status(f"Could not load {spec}: {message}", ready=False)
             self.banner.show_message(
                 f"Could not load the dataset <b>{spec}</b>: {message}"
-                + ("" if download else "<br>Use a Download button to fetch it."), "warning")
+                + ("" if download else "<br>Use a Download button to fetch it."),
+                "warning",
+            )
 
         def done(ds: Dataset) -> None:
             if token == self._load_token:
@@ -460,7 +502,9 @@ class MainWindow(QMainWindow):
             self.controls.set_dataset_spec(spec)
         self.controls.set_data_status(
             f"{ds.name}: {len(ds.train_x):,} train · {len(ds.valid_x):,} valid · "
-            f"{len(ds.test_x):,} test", ready=True)
+            f"{len(ds.test_x):,} test",
+            ready=True,
+        )
         self.status.set_provenance(ds.provenance.description)
         self.banner.hide()
         try:
@@ -469,16 +513,20 @@ class MainWindow(QMainWindow):
             report = format_report(ds)
         except Exception as exc:  # a report problem must not block training
             report = f"{ds.provenance.description}\n(report unavailable: {exc})"
-        self.samples.set_dataset({s: ds.split(s) for s in ("train", "valid", "test")},
-                                 ds.class_names, report)
+        self.samples.set_dataset(
+            {s: ds.split(s) for s in ("train", "valid", "test")}, ds.class_names, report
+        )
         if self.predictor is None:
             self.draw_pad.set_classifier(None, ds.class_names)
 
     def open_dataset_file(self) -> None:
         """Ask for a dataset file or folder and load it."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a dataset", str(Path.home()),
-            "Datasets (*.npz *.gz *.tar.gz *.pickle *-ubyte);;All files (*)")
+            self,
+            "Open a dataset",
+            str(Path.home()),
+            "Datasets (*.npz *.gz *.tar.gz *.pickle *-ubyte);;All files (*)",
+        )
         if path:
             self.controls.add_spec(path, path)
             self.load_dataset(path)
@@ -504,8 +552,13 @@ class MainWindow(QMainWindow):
         preset = v.pop("preset")
         # every run writes its own folder in core.paths.runs_dir(); run_overrides (tests,
         # scripts) may change any setting, the controls' values included
-        settings = {**v, **run_cadence(v["steps"]), "save": True, "run_dir": None,
-                    **self.run_overrides}
+        settings = {
+            **v,
+            **run_cadence(v["steps"]),
+            "save": True,
+            "run_dir": None,
+            **self.run_overrides,
+        }
         cfg = TrainConfig.from_preset(preset, **settings)
         cfg.validate(train_size=len(self.dataset.train_x) if self.dataset else None)
         return cfg
@@ -525,11 +578,13 @@ class MainWindow(QMainWindow):
             self.import_tensorflow()
             return
         self.curves.start_run(cfg.steps, restricted=cfg.restrict_batches > 0)
-        self.log.append(f"--- {cfg.preset} on {self.dataset.name}: {cfg.steps} steps, batch "
-                        f"{cfg.batch_size}, learning rate {cfg.learning_rate:g}, L2 {cfg.l2:g}, "
-                        f"dropout {cfg.dropout:g}"
-                        + (f", restricted to {cfg.restrict_batches} batches"
-                           if cfg.restrict_batches else "") + " ---")
+        self.log.append(
+            f"--- {cfg.preset} on {self.dataset.name}: {cfg.steps} steps, batch "
+            f"{cfg.batch_size}, learning rate {cfg.learning_rate:g}, L2 {cfg.l2:g}, "
+            f"dropout {cfg.dropout:g}"
+            + (f", restricted to {cfg.restrict_batches} batches" if cfg.restrict_batches else "")
+            + " ---"
+        )
         dataset, factory = self.dataset, self.trainer_factory
 
         def stream() -> Any:
@@ -573,8 +628,9 @@ class MainWindow(QMainWindow):
         def work(progress: ProgressFn) -> tuple[OpenedRun, Dataset]:
             opened = read_run(path, with_model=False)
             if not can_resume(opened.info):
-                raise ValueError(f"run {opened.info.id} is {opened.info.status} and cannot be "
-                                 "resumed")
+                raise ValueError(
+                    f"run {opened.info.id} is {opened.info.status} and cannot be resumed"
+                )
             return opened, loader(opened.dataset_spec, download=False, progress=progress)
 
         def done(result: tuple[OpenedRun, Dataset]) -> None:
@@ -584,8 +640,9 @@ class MainWindow(QMainWindow):
             self._start_resumed(opened, dataset)
 
         self.statusBar().showMessage(f"Loading run {Path(path).name}…")
-        return self._task(work, done, lambda m, d: self.report_error(
-            "Could not resume the run", m, d))
+        return self._task(
+            work, done, lambda m, d: self.report_error("Could not resume the run", m, d)
+        )
 
     def _start_resumed(self, opened: OpenedRun, dataset: Dataset) -> None:
         if self.dataset is not dataset:
@@ -593,8 +650,10 @@ class MainWindow(QMainWindow):
         self.controls.set_values(opened.control_values)
         fill_curves(self.curves, opened)
         info, path, factory = opened.info, str(opened.info.path), self.resume_factory
-        self.log.append(f"--- resuming {info.id} ({info.preset} on {info.dataset}) at step "
-                        f"{info.steps_done} of {info.total_steps} ---")
+        self.log.append(
+            f"--- resuming {info.id} ({info.preset} on {info.dataset}) at step "
+            f"{info.steps_done} of {info.total_steps} ---"
+        )
 
         def stream() -> Any:
             trainer = factory(path, dataset)
@@ -653,7 +712,8 @@ class MainWindow(QMainWindow):
         for a in (self.open_action, self.load_model_action):
             a.setEnabled(not running)
         self.save_model_action.setEnabled(
-            not running and (self.trainer is not None or self.opened_run is not None))
+            not running and (self.trainer is not None or self.opened_run is not None)
+        )
 
     # == events from the worker ==================================================================
     def _on_event(self, ev: object) -> None:
@@ -679,7 +739,8 @@ class MainWindow(QMainWindow):
             self._total_steps = ev.total_steps
             self.run_dir = ev.run_dir
             self.statusBar().showMessage(
-                f"Training… (saved in {ev.run_dir})" if ev.run_dir else "Training…", 4000)
+                f"Training… (saved in {ev.run_dir})" if ev.run_dir else "Training…", 4000
+            )
         elif isinstance(ev, RunPaused):
             self.run_paused = ev.paused
             self._set_running(True, ev.paused)
@@ -713,14 +774,19 @@ class MainWindow(QMainWindow):
         self.last_finished = ev
         word = "Stopped" if ev.stopped else "Finished"
         test = f", test accuracy {100 * ev.test.accuracy:.1f}%" if ev.test else ""
-        self.statusBar().showMessage(f"{word} after {ev.step:,} steps in {ev.seconds:.1f} s"
-                                     f"{test}", 10_000)
+        self.statusBar().showMessage(
+            f"{word} after {ev.step:,} steps in {ev.seconds:.1f} s{test}", 10_000
+        )
         self._paint(final=True)
         if self._last_step is not None:
             s = self._last_step
-            self.status.set_progress(ev.step, self._total_steps, ev.steps_per_second,
-                                     ev.steps_per_second * s.samples_per_second
-                                     / max(s.steps_per_second, 1e-9), ev.seconds)
+            self.status.set_progress(
+                ev.step,
+                self._total_steps,
+                ev.steps_per_second,
+                ev.steps_per_second * s.samples_per_second / max(s.steps_per_second, 1e-9),
+                ev.seconds,
+            )
         if ev.run_dir:
             self.log.append(f"Run saved in {ev.run_dir}")
         self.compute_test_results()
@@ -728,13 +794,19 @@ class MainWindow(QMainWindow):
     def _on_failed(self, ev: RunFailed) -> None:
         self.last_failed = ev
         if ev.diverged:
-            detail = ev.message.split(": ", 1)[-1] if ev.message.startswith("diverged") \
-                else ev.message
-            kept = (" Its last checkpoint before that stays loadable from File > Recent runs."
-                    if self.run_dir else "")
+            detail = (
+                ev.message.split(": ", 1)[-1] if ev.message.startswith("diverged") else ev.message
+            )
+            kept = (
+                " Its last checkpoint before that stays loadable from File > Recent runs."
+                if self.run_dir
+                else ""
+            )
             self.banner.show_message(
                 f"<b>Diverged at step {ev.step}</b>: {detail}. Lower the learning rate and "
-                f"start again.{kept}", "error")
+                f"start again.{kept}",
+                "error",
+            )
             self.log.append(f"Diverged at step {ev.step}: {detail}")
         else:
             self.log.append(f"Run failed at step {ev.step}: {ev.message}")
@@ -767,8 +839,7 @@ class MainWindow(QMainWindow):
                 return
             predicted = probs.argmax(axis=1)
             self.confusion.set_examples(ds.test_x, ds.test_y, predicted)
-            self.misclassified.set_results(ds.test_x, ds.test_y, predicted, probs,
-                                           ds.class_names)
+            self.misclassified.set_results(ds.test_x, ds.test_y, predicted, probs, ds.class_names)
 
         self._task(work, done)
 
@@ -810,8 +881,13 @@ class MainWindow(QMainWindow):
         """The status bar's progress numbers and the repaint rate."""
         if self._status_dirty and self._last_step is not None:
             ev = self._last_step
-            self.status.set_progress(ev.step + 1, self._total_steps, ev.steps_per_second,
-                                     ev.samples_per_second, ev.elapsed)
+            self.status.set_progress(
+                ev.step + 1,
+                self._total_steps,
+                ev.steps_per_second,
+                ev.samples_per_second,
+                ev.elapsed,
+            )
         self._status_dirty = False
         recent = [t for t in self._frames if now - t <= 1.0]
         self.status.set_fps(len(recent) / max(now - recent[0], 1e-3) if len(recent) > 1 else 0)
@@ -824,6 +900,7 @@ class MainWindow(QMainWindow):
 
     def load_model(self, run_dir: str | Path) -> TaskWorker:
         """Load a saved model on a worker thread and use it for the draw pad."""
+
         def work(_progress: ProgressFn) -> Any:
             from core.inference import load_predictor
 
@@ -833,8 +910,9 @@ class MainWindow(QMainWindow):
             self.use_predictor(predictor)
             self.statusBar().showMessage(f"Loaded model from {run_dir}", 5000)
 
-        return self._task(work, done, lambda m, d: self.report_error(
-            "Could not load the model", m, d))
+        return self._task(
+            work, done, lambda m, d: self.report_error("Could not load the model", m, d)
+        )
 
     def load_model_dialog(self) -> None:
         """Ask for a saved run folder and load its model."""
@@ -900,8 +978,9 @@ class MainWindow(QMainWindow):
                 self.show_opened_run(opened)
 
         self.statusBar().showMessage(f"Opening run {Path(path).name}…")
-        return self._task(work, done, lambda m, d: self.report_error(
-            "Could not open the run", m, d))
+        return self._task(
+            work, done, lambda m, d: self.report_error("Could not open the run", m, d)
+        )
 
     def show_opened_run(self, opened: OpenedRun) -> None:
         """Put an opened run's curves, weights and model into the window (GUI thread)."""
@@ -914,13 +993,19 @@ class MainWindow(QMainWindow):
             self.weights.set_snapshot(opened.snapshot)
         if opened.predictor is not None:
             self.use_predictor(opened.predictor)
-        best = ("" if info.best_valid_accuracy is None
-                else f", best validation accuracy {100 * info.best_valid_accuracy:.1f}%")
-        self.log.append(f"--- opened {info.id}: {info.preset} on {info.dataset}, {info.status} "
-                        f"after {info.steps_done:,} of {info.total_steps:,} steps{best} ---")
+        best = (
+            ""
+            if info.best_valid_accuracy is None
+            else f", best validation accuracy {100 * info.best_valid_accuracy:.1f}%"
+        )
+        self.log.append(
+            f"--- opened {info.id}: {info.preset} on {info.dataset}, {info.status} "
+            f"after {info.steps_done:,} of {info.total_steps:,} steps{best} ---"
+        )
         if opened.problems:
-            self.banner.show_message("Part of the run could not be read: "
-                                     + "; ".join(opened.problems), "warning")
+            self.banner.show_message(
+                "Part of the run could not be read: " + "; ".join(opened.problems), "warning"
+            )
         elif info.status in ("diverged", "failed") and info.message:
             self.banner.show_message(f"This run {info.status}: {info.message}", "info")
         else:
@@ -946,8 +1031,11 @@ class MainWindow(QMainWindow):
                 shutil.copytree(source, folder, dirs_exist_ok=True)
                 return str(folder)
 
-            return self._task(copy, lambda p: self.statusBar().showMessage(f"Saved to {p}", 5000),
-                              lambda m, d: self.report_error("Could not save the model", m, d))
+            return self._task(
+                copy,
+                lambda p: self.statusBar().showMessage(f"Saved to {p}", 5000),
+                lambda m, d: self.report_error("Could not save the model", m, d),
+            )
         trainer = self.trainer
         if trainer is None:
             return None
@@ -956,11 +1044,13 @@ class MainWindow(QMainWindow):
         def work(_progress: ProgressFn) -> str:
             from core.training.run_store import save_run
 
-            return str(save_run(trainer, trainer.final_metrics(trainer.last_test), seconds,
-                                folder))
+            return str(save_run(trainer, trainer.final_metrics(trainer.last_test), seconds, folder))
 
-        return self._task(work, lambda p: self.statusBar().showMessage(f"Saved to {p}", 5000),
-                          lambda m, d: self.report_error("Could not save the model", m, d))
+        return self._task(
+            work,
+            lambda p: self.statusBar().showMessage(f"Saved to {p}", 5000),
+            lambda m, d: self.report_error("Could not save the model", m, d),
+        )
 
     def save_model_dialog(self) -> None:
         """Ask for a folder and save the trained model there."""
@@ -970,8 +1060,9 @@ class MainWindow(QMainWindow):
 
     def export_curves_dialog(self, kind: str) -> None:
         """Ask for a file name and export the curves as PNG or CSV."""
-        path, _ = QFileDialog.getSaveFileName(self, f"Export curves as {kind.upper()}",
-                                              f"curves.{kind}", f"{kind.upper()} (*.{kind})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export curves as {kind.upper()}", f"curves.{kind}", f"{kind.upper()} (*.{kind})"
+        )
         if not path:
             return
         try:
@@ -992,8 +1083,9 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     def _message(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, title, text,
-                          QMessageBox.StandardButton.Close, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Close, self
+        )
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
@@ -1032,9 +1124,11 @@ class MainWindow(QMainWindow):
     def fit_docks(self) -> None:
         """Give the controls and the right column widths that suit the window's size."""
         w = self.width()
-        self.resizeDocks([self.controls_dock, self.weights_dock],
-                         [max(300, int(w * 0.19)), max(380, int(w * 0.27))],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.controls_dock, self.weights_dock],
+            [max(300, int(w * 0.19)), max(380, int(w * 0.27))],
+            Qt.Orientation.Horizontal,
+        )
 
     def sizeHint(self) -> QSize:
         """A laptop-friendly default size."""

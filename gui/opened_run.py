@@ -113,8 +113,16 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
             predictor = load_predictor(path)
         except (DataError, FileNotFoundError, OSError, ValueError) as exc:
             problems.append(f"the model could not be loaded: {exc}")
-    return OpenedRun(info, rows, evals, snaps[-1] if snaps else None, predictor,
-                     _test_accuracy(Path(path)), settings, problems)
+    return OpenedRun(
+        info,
+        rows,
+        evals,
+        snaps[-1] if snaps else None,
+        predictor,
+        _test_accuracy(Path(path)),
+        settings,
+        problems,
+    )
 
 
 def _test_accuracy(path: Path) -> float | None:
@@ -136,13 +144,13 @@ def fill_curves(curves: CurvesPanel, run: OpenedRun, *, keep_previous: bool = Tr
     curves.start_run(run.info.total_steps, restricted=int(cfg.get("restrict_batches", 0)) > 0)
     rows = run.rows
     if len(rows) > MAX_CURVE_POINTS:
-        keep = np.unique(np.r_[np.arange(0, len(rows), len(rows) // MAX_CURVE_POINTS + 1),
-                               len(rows) - 1])
+        keep = np.unique(
+            np.r_[np.arange(0, len(rows), len(rows) // MAX_CURVE_POINTS + 1), len(rows) - 1]
+        )
         rows = rows[keep]
     for step, _loss, acc, _lr, xent in rows:  # cross-entropy, as the live curves show
         curves.add_step(int(step), float(xent), float(acc))
     for e in run.evals:
-        curves.add_eval(int(e["step"]), "valid", float(e["valid_loss"]),
-                        float(e["valid_accuracy"]))
+        curves.add_eval(int(e["step"]), "valid", float(e["valid_loss"]), float(e["valid_accuracy"]))
     if run.test_accuracy is not None and len(run.rows):
         curves.add_eval(int(run.rows[-1, 0]), "test", float("nan"), run.test_accuracy)

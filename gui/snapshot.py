@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="PNG file to write")
     parser.add_argument("--size", default="1600x1000", help="window size WxH (default 1600x1000)")
     parser.add_argument("--dataset", help="dataset spec or file (default: the preset's dataset)")
-    parser.add_argument("--timeout", type=float, default=900.0,
-                        help="give up after this many seconds (default 900)")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="give up after this many seconds (default 900)"
+    )
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -68,8 +69,9 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         time.sleep(0.005)
 
 
-def take_snapshot(window: Any, *, preset: str, steps: int, dataset: str, out: str | Path,
-                  timeout: float = 900.0) -> Path:
+def take_snapshot(
+    window: Any, *, preset: str, steps: int, dataset: str, out: str | Path, timeout: float = 900.0
+) -> Path:
     """Drive ``window`` (a MainWindow): load, train ``steps`` steps, draw, save ``out``."""
     start = time.monotonic()
 
@@ -80,8 +82,15 @@ def take_snapshot(window: Any, *, preset: str, steps: int, dataset: str, out: st
     window.controls.set_values({"steps": steps})
     window.import_tensorflow()
     window.load_dataset(dataset, download=True)
-    wait_until(lambda: window.dataset is not None or bool(window.errors)
-               or "Could not load" in window.controls.data_status.text(), left(), "the dataset")
+    wait_until(
+        lambda: (
+            window.dataset is not None
+            or bool(window.errors)
+            or "Could not load" in window.controls.data_status.text()
+        ),
+        left(),
+        "the dataset",
+    )
     if window.dataset is None:
         raise RuntimeError(window.controls.data_status.text() or "the dataset did not load")
     wait_until(lambda: window.tf_ready or bool(window.errors), left(), "TensorFlow")
@@ -123,16 +132,23 @@ def run(args: argparse.Namespace) -> int:
     app = create_app()
     with tempfile.TemporaryDirectory() as tmp:
         errors: list[str] = []
-        window = MainWindow(settings=AppSettings(settings_at(Path(tmp) / "settings.ini")),
-                            error_sink=lambda t, m, d: errors.append(f"{t}: {m}\n{d}"),
-                            load_on_start=False)
+        window = MainWindow(
+            settings=AppSettings(settings_at(Path(tmp) / "settings.ini")),
+            error_sink=lambda t, m, d: errors.append(f"{t}: {m}\n{d}"),
+            load_on_start=False,
+        )
         window.resize(width, height)
         window.show()
         window.fit_docks()
         try:
-            path = take_snapshot(window, preset=preset.name, steps=args.steps,
-                                 dataset=args.dataset or preset.dataset, out=args.out,
-                                 timeout=args.timeout)
+            path = take_snapshot(
+                window,
+                preset=preset.name,
+                steps=args.steps,
+                dataset=args.dataset or preset.dataset,
+                out=args.out,
+                timeout=args.timeout,
+            )
         except (RuntimeError, TimeoutError, OSError) as exc:
             print(f"snapshot: {exc}", file=sys.stderr)
             for e in errors:

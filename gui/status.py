@@ -75,12 +75,19 @@ class StatusFields:
             w.setObjectName("statusField")
             bar.addPermanentWidget(w)
 
-    def set_progress(self, step: int, total: int, steps_per_second: float,
-                     samples_per_second: float, elapsed: float) -> None:
+    def set_progress(
+        self,
+        step: int,
+        total: int,
+        steps_per_second: float,
+        samples_per_second: float,
+        elapsed: float,
+    ) -> None:
         """Show the run's progress (``step`` counts finished steps)."""
         self.step.setText(f"step {step:,} / {total:,}")
-        self.speed.setText(f"{format_rate(steps_per_second)} steps/s · "
-                           f"{format_rate(samples_per_second)} samples/s")
+        self.speed.setText(
+            f"{format_rate(steps_per_second)} steps/s · {format_rate(samples_per_second)} samples/s"
+        )
         self.elapsed.setText(f"elapsed {format_seconds(elapsed)}")
 
     def set_busy(self, text: str | None) -> None:
@@ -100,9 +107,13 @@ class StatusFields:
 
     def texts(self) -> dict[str, str]:
         """Every field's text, by name (for tests and the snapshot)."""
-        return {"provenance": self.provenance.text(), "step": self.step.text(),
-                "speed": self.speed.text(), "fps": self.fps.text(),
-                "elapsed": self.elapsed.text()}
+        return {
+            "provenance": self.provenance.text(),
+            "step": self.step.text(),
+            "speed": self.speed.text(),
+            "fps": self.fps.text(),
+            "elapsed": self.elapsed.text(),
+        }
 
 
 class Banner(QFrame):
@@ -153,8 +164,9 @@ class ErrorDialog(QDialog):
         Optional Qt parent.
     """
 
-    def __init__(self, title: str, message: str, details: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, message: str, details: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(False)

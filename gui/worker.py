@@ -115,8 +115,9 @@ class GeneratorWorker(_Worker):
 
     event = Signal(object)
 
-    def __init__(self, make_generator: Callable[[], Iterator[Any]],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, make_generator: Callable[[], Iterator[Any]], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._make = make_generator
 
@@ -171,8 +172,9 @@ class TaskWorker(_Worker):
     progress = Signal(int, int, str)
     result = Signal(object)
 
-    def __init__(self, fn: Callable[[Callable[[int, int, str], None]], Any],
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, fn: Callable[[Callable[[int, int, str], None]], Any], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._fn = fn
 

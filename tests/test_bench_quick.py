@@ -46,13 +46,22 @@ def test_issue_keys_are_the_documented_ones():
 
 def test_quick_run_writes_every_key_as_a_number(tmp_path: Path):
     out = tmp_path / "bench.json"
-    env = {**os.environ, "GLYPH_BENCH_HOME": str(tmp_path / "bench-home"),
-           "GLYPH_LAB_CACHE_DIR": str(tmp_path / "cache"),
-           "GLYPH_LAB_RUNS_DIR": str(tmp_path / "runs"),
-           "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    env = {
+        **os.environ,
+        "GLYPH_BENCH_HOME": str(tmp_path / "bench-home"),
+        "GLYPH_LAB_CACHE_DIR": str(tmp_path / "cache"),
+        "GLYPH_LAB_RUNS_DIR": str(tmp_path / "runs"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     leaves = _leaves(json.loads(out.read_text()))
     assert set(leaves) == _expected()

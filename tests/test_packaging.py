@@ -20,17 +20,34 @@ def test_the_wheel_installs_assets_beside_gui(tmp_path):
     for name in ("pyproject.toml", "README.md", "main.py"):
         shutil.copy2(REPO / name, src / name)
     for name in ("core", "gui", "bench", "assets"):
-        shutil.copytree(REPO / name, src / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps",
-                          "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")],
-                         capture_output=True, text=True, timeout=300)
+        shutil.copytree(
+            REPO / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "wheel"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     (wheel,) = (tmp_path / "wheel").glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {p.relative_to(REPO).as_posix() for p in (REPO / "assets").rglob("*")
-              if p.is_file() and "screenshots" not in p.parts}
+    wanted = {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "assets").rglob("*")
+        if p.is_file() and "screenshots" not in p.parts
+    }
     assert wanted and wanted <= names, sorted(wanted - names)
     assert "gui/style.py" in names  # gui.style looks for assets/ beside gui/
     assert not any(n.startswith("assets/screenshots/") for n in names)  # README pictures only
-

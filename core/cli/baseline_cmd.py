@@ -25,18 +25,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser:
         The ``baseline`` sub-command's parser.
     """
-    parser.add_argument("--dataset", required=True, metavar="SPEC",
-                        help="a dataset name (fonts-letters, mnist ...) or a file/folder path")
-    parser.add_argument("--samples", type=positive_int("--samples"), default=5000, metavar="N",
-                        help="training images to fit on (default 5000; the lesson tries "
-                             "50, 100, 1000 and 5000)")
+    parser.add_argument(
+        "--dataset",
+        required=True,
+        metavar="SPEC",
+        help="a dataset name (fonts-letters, mnist ...) or a file/folder path",
+    )
+    parser.add_argument(
+        "--samples",
+        type=positive_int("--samples"),
+        default=5000,
+        metavar="N",
+        help="training images to fit on (default 5000; the lesson tries 50, 100, 1000 and 5000)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for the data (default 0)")
-    parser.add_argument("--json", metavar="PATH",
-                        help="also write samples, test accuracy and confusion matrix as JSON")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write samples, test accuracy and confusion matrix as JSON",
+    )
 
 
-def fit_baseline(train_x: np.ndarray, train_y: np.ndarray, seed: int = 0,
-                 max_iter: int = MAX_ITER) -> tuple[object, bool]:
+def fit_baseline(
+    train_x: np.ndarray, train_y: np.ndarray, seed: int = 0, max_iter: int = MAX_ITER
+) -> tuple[object, bool]:
     """Fit scikit-learn's logistic regression on uint8 images.
 
     Parameters
@@ -102,31 +114,41 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         return fail(str(exc))
     bar.close()
-    train_x, train_y = dataset.train_x[:args.samples], dataset.train_y[:args.samples]
+    train_x, train_y = dataset.train_x[: args.samples], dataset.train_y[: args.samples]
     test_x, test_y = dataset.test_x, dataset.test_y
     if len(test_y) == 0:
         return fail(f"{args.dataset}: the test split is empty")
     if len(np.unique(train_y)) < 2:
-        return fail(f"{args.dataset}: the {len(train_y)} training images hold fewer than two "
-                    "classes; use more --samples")
+        return fail(
+            f"{args.dataset}: the {len(train_y)} training images hold fewer than two "
+            "classes; use more --samples"
+        )
     model, converged = fit_baseline(train_x, train_y, seed=args.seed)
     predicted = predict(model, test_x)
     accuracy = float(np.mean(predicted == test_y))
     n = dataset.num_classes
     confusion = np.bincount(test_y * n + predicted, minlength=n * n).reshape(n, n)
-    print(f"Baseline: scikit-learn LogisticRegression on {len(train_y)} training images of "
-          f"{dataset.name} ({train_x[0].size} pixels each)")
+    print(
+        f"Baseline: scikit-learn LogisticRegression on {len(train_y)} training images of "
+        f"{dataset.name} ({train_x[0].size} pixels each)"
+    )
     if not converged:
         print(f"Note: the solver stopped at {MAX_ITER} iterations before converging")
     print(f"Test accuracy: {100 * accuracy:.1f}% ({len(test_y)} images)")
     print(format_confusion(confusion, dataset.class_names))
     if args.json:
         try:
-            write_json(args.json, {
-                "samples": len(train_y), "test_accuracy": accuracy,
-                "confusion": confusion.tolist(), "class_names": list(dataset.class_names),
-                "test_images": len(test_y), "converged": converged,
-            })
+            write_json(
+                args.json,
+                {
+                    "samples": len(train_y),
+                    "test_accuracy": accuracy,
+                    "confusion": confusion.tolist(),
+                    "class_names": list(dataset.class_names),
+                    "test_images": len(test_y),
+                    "converged": converged,
+                },
+            )
         except OSError as exc:
             return fail(f"{args.json}: cannot write ({exc.strerror or exc})")
     return 0

@@ -22,8 +22,10 @@ def _number(kind: type, low: float, high: float | None, low_open: bool, what: st
             raise argparse.ArgumentTypeError(f"{what} must be a finite number")
         if value < low or (low_open and value == low) or (high is not None and value >= high):
             raise argparse.ArgumentTypeError(
-                f"{what} {text} is out of range ({_range(low, high, low_open)})")
+                f"{what} {text} is out of range ({_range(low, high, low_open)})"
+            )
         return value
+
     return parse
 
 
@@ -65,6 +67,7 @@ def fail(message: str, status: int = 2) -> int:
 
 def write_json(path: str | Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON (NaN becomes null)."""
+
     def clean(o: Any) -> Any:
         if isinstance(o, float) and not math.isfinite(o):
             return None
@@ -73,6 +76,7 @@ def write_json(path: str | Path, obj: Any) -> None:
         if isinstance(o, list | tuple):
             return [clean(v) for v in o]
         return o
+
     Path(path).write_text(json.dumps(clean(obj), indent=2, default=lambda o: o.tolist()))
 
 

@@ -14,20 +14,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the ``data`` sub-command's options on ``parser``."""
     from core.data.registry import KNOWN_SPECS
 
-    parser.add_argument("--dataset", default="fonts-letters", metavar="SPEC",
-                        help=f"one of {', '.join(KNOWN_SPECS)}, or a path to a notMNIST "
-                             ".tar.gz/folder, MNIST IDX files, an .npz or notMNIST.pickle "
-                             "(default: fonts-letters)")
-    parser.add_argument("--sanitize", action="store_true",
-                        help="drop valid/test images that also occur in train (and test in valid)")
+    parser.add_argument(
+        "--dataset",
+        default="fonts-letters",
+        metavar="SPEC",
+        help=f"one of {', '.join(KNOWN_SPECS)}, or a path to a notMNIST "
+        ".tar.gz/folder, MNIST IDX files, an .npz or notMNIST.pickle "
+        "(default: fonts-letters)",
+    )
+    parser.add_argument(
+        "--sanitize",
+        action="store_true",
+        help="drop valid/test images that also occur in train (and test in valid)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="shuffle seed (default 0)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
     parser.add_argument("--no-download", action="store_true", help="never download")
     parser.add_argument("--train", type=int, default=None, metavar="N", help="train size")
     parser.add_argument("--valid", type=int, default=None, metavar="N", help="valid size")
     parser.add_argument("--test", type=int, default=None, metavar="N", help="test size")
-    parser.add_argument("--peek", default=None, metavar="OUT.png",
-                        help="write a PNG grid of samples from each split with their labels")
+    parser.add_argument(
+        "--peek",
+        default=None,
+        metavar="OUT.png",
+        help="write a PNG grid of samples from each split with their labels",
+    )
 
 
 class TerminalBar:
@@ -69,13 +80,20 @@ def run(args: argparse.Namespace) -> int:
     from core.data.report import format_report, write_peek
 
     bar = TerminalBar(sys.stderr) if sys.stderr.isatty() else None
-    sizes = {k: getattr(args, k) for k in ("train", "valid", "test")
-             if getattr(args, k) is not None}
+    sizes = {
+        k: getattr(args, k) for k in ("train", "valid", "test") if getattr(args, k) is not None
+    }
     try:
         try:
-            ds = load_dataset(args.dataset, sanitize=args.sanitize, seed=args.seed,
-                              use_cache=not args.no_cache, download=not args.no_download,
-                              progress=bar, **sizes)
+            ds = load_dataset(
+                args.dataset,
+                sanitize=args.sanitize,
+                seed=args.seed,
+                use_cache=not args.no_cache,
+                download=not args.no_download,
+                progress=bar,
+                **sizes,
+            )
         finally:
             if bar is not None:
                 bar.close()

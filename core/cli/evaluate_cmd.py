@@ -21,8 +21,10 @@ def format_confusion(matrix: np.ndarray, class_names: tuple[str, ...]) -> str:
     """The confusion matrix as text: rows = true class, columns = predicted."""
     width = max(5, len(str(int(matrix.max(initial=0)))) + 1)
     head = "true\\pred " + "".join(f"{c:>{width}s}" for c in class_names)
-    rows = [f"{c:>9s} " + "".join(f"{int(v):>{width}d}" for v in row)
-            for c, row in zip(class_names, matrix, strict=True)]
+    rows = [
+        f"{c:>9s} " + "".join(f"{int(v):>{width}d}" for v in row)
+        for c, row in zip(class_names, matrix, strict=True)
+    ]
     return "\n".join([head, *rows])
 
 
@@ -45,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     bar.close()
     if dataset.num_classes != len(predictor.class_names):
-        return fail(f"{args.dataset}: {dataset.num_classes} classes but the model has "
-                    f"{len(predictor.class_names)}")
+        return fail(
+            f"{args.dataset}: {dataset.num_classes} classes but the model has "
+            f"{len(predictor.class_names)}"
+        )
     probs = predictor.probabilities(dataset.test_x)
     y = dataset.test_y
     loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1)).mean())

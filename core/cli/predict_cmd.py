@@ -31,11 +31,17 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for path, image in images:
         p = predictor.predict(image)
-        probs = "  ".join(f"{c}:{v:.3f}" for c, v in zip(p.class_names, p.probabilities,
-                                                         strict=True))
+        probs = "  ".join(
+            f"{c}:{v:.3f}" for c, v in zip(p.class_names, p.probabilities, strict=True)
+        )
         print(f"{path}: {p.label} ({100 * p.probabilities[p.predicted]:.1f}%)  {probs}")
-        results.append({"file": str(path), "predicted": p.label,
-                        "probabilities": [float(v) for v in p.probabilities]})
+        results.append(
+            {
+                "file": str(path),
+                "predicted": p.label,
+                "probabilities": [float(v) for v in p.probabilities],
+            }
+        )
     if args.json:
         write_json(args.json, results)
     return 0

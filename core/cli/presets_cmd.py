@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
             extras.append(f"{p.restrict_batches} batches only")
         if p.decay_steps:
             extras.append(f"lr x{p.decay_rate:g}/{p.decay_steps} steps")
-        print(f"{p.name:18s} {p.dataset:14s} {p.steps:6d}  {p.lesson_figure:36s} {p.title}: "
-              + ", ".join(extras))
+        print(
+            f"{p.name:18s} {p.dataset:14s} {p.steps:6d}  {p.lesson_figure:36s} {p.title}: "
+            + ", ".join(extras)
+        )
     return 0

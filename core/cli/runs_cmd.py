@@ -11,8 +11,12 @@ from core.cli.common import fail, write_json
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the ``runs`` options on ``parser``."""
     parser.add_argument("--json", metavar="PATH", help="also write the list as JSON")
-    parser.add_argument("--dir", metavar="DIR", default=None,
-                        help="runs folder (default: the user data directory's runs folder)")
+    parser.add_argument(
+        "--dir",
+        metavar="DIR",
+        default=None,
+        help="runs folder (default: the user data directory's runs folder)",
+    )
 
 
 def format_table(runs: list) -> str:
@@ -32,11 +36,22 @@ def format_table(runs: list) -> str:
     rows = [header]
     for r in runs:
         best = "-" if r.best_valid_accuracy is None else f"{100 * r.best_valid_accuracy:.1f}%"
-        rows.append((r.id, r.preset, _short(r.dataset), r.status,
-                     f"{r.steps_done}/{r.total_steps}", best, r.started.replace("T", " ")))
+        rows.append(
+            (
+                r.id,
+                r.preset,
+                _short(r.dataset),
+                r.status,
+                f"{r.steps_done}/{r.total_steps}",
+                best,
+                r.started.replace("T", " "),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in rows)
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 def _short(spec: str) -> str:

@@ -24,32 +24,60 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the train options."""
-    parser.add_argument("--preset", choices=list(PRESETS), metavar="NAME",
-                        help="lesson preset (see `presets`); required unless --resume")
-    parser.add_argument("--dataset", metavar="SPEC", help="dataset spec or path "
-                        "(default: the preset's dataset)")
+    parser.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        metavar="NAME",
+        help="lesson preset (see `presets`); required unless --resume",
+    )
+    parser.add_argument(
+        "--dataset", metavar="SPEC", help="dataset spec or path (default: the preset's dataset)"
+    )
     parser.add_argument("--steps", type=positive_int("steps"))
     parser.add_argument("--batch-size", type=positive_int("batch size"))
     parser.add_argument("--lr", type=positive_float("learning rate"))
     parser.add_argument("--l2", type=non_negative_float("L2 lambda"))
     parser.add_argument("--dropout", type=rate("dropout rate"))
-    parser.add_argument("--restrict-batches", type=non_negative_int("restrict-batches"),
-                        help="train on the first N batches only (0 = off)")
+    parser.add_argument(
+        "--restrict-batches",
+        type=non_negative_int("restrict-batches"),
+        help="train on the first N batches only (0 = off)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log-every", type=positive_int("log interval"), default=500)
-    parser.add_argument("--save", metavar="DIR", help="run folder (default: a new folder in the "
-                        "user data directory)")
+    parser.add_argument(
+        "--save",
+        metavar="DIR",
+        help="run folder (default: a new folder in the user data directory)",
+    )
     parser.add_argument("--json", metavar="PATH", help="write settings, final figures and history")
-    parser.add_argument("--checkpoint-seconds", type=non_negative_float("checkpoint interval"),
-                        default=30.0, metavar="S", help="checkpoint at an evaluation once S "
-                        "seconds have passed since the last checkpoint (default 30)")
-    parser.add_argument("--resume", metavar="RUN_ID", help="continue an interrupted or stopped "
-                        "run (an id from `runs`, or a run folder) from its last checkpoint; "
-                        "--steps sets a new total")
+    parser.add_argument(
+        "--checkpoint-seconds",
+        type=non_negative_float("checkpoint interval"),
+        default=30.0,
+        metavar="S",
+        help="checkpoint at an evaluation once S "
+        "seconds have passed since the last checkpoint (default 30)",
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="RUN_ID",
+        help="continue an interrupted or stopped "
+        "run (an id from `runs`, or a run folder) from its last checkpoint; "
+        "--steps sets a new total",
+    )
 
 
-RESUME_FIXED = ("preset", "dataset", "batch_size", "lr", "l2", "dropout", "restrict_batches",
-                "save")
+RESUME_FIXED = (
+    "preset",
+    "dataset",
+    "batch_size",
+    "lr",
+    "l2",
+    "dropout",
+    "restrict_batches",
+    "save",
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,11 +108,21 @@ def _train(args: argparse.Namespace) -> int:
     if spec not in KNOWN_SPECS and Path(spec).expanduser().exists():
         spec = str(Path(spec).expanduser().resolve())  # so `--resume` finds it from anywhere
     cfg = TrainConfig.from_preset(
-        args.preset, dataset=spec, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.lr, l2=args.l2, dropout=args.dropout,
-        restrict_batches=args.restrict_batches, seed=args.seed, eval_every=args.log_every,
-        snapshot_every=max(args.log_every, 500), log_every=args.log_every, run_dir=args.save,
-        checkpoint_seconds=args.checkpoint_seconds)
+        args.preset,
+        dataset=spec,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        l2=args.l2,
+        dropout=args.dropout,
+        restrict_batches=args.restrict_batches,
+        seed=args.seed,
+        eval_every=args.log_every,
+        snapshot_every=max(args.log_every, 500),
+        log_every=args.log_every,
+        run_dir=args.save,
+        checkpoint_seconds=args.checkpoint_seconds,
+    )
     bar = TerminalProgress()
     try:
         dataset = load_dataset(spec, seed=args.seed, progress=bar)
@@ -98,9 +136,11 @@ def _train(args: argparse.Namespace) -> int:
 
     from core.training.trainer import Trainer
 
-    print(f"Training {preset.name} ({preset.title}) on {dataset.provenance.description}: "
-          f"{len(dataset.train_x)} train / {len(dataset.valid_x)} valid / "
-          f"{len(dataset.test_x)} test images, {cfg.steps} steps")
+    print(
+        f"Training {preset.name} ({preset.title}) on {dataset.provenance.description}: "
+        f"{len(dataset.train_x)} train / {len(dataset.valid_x)} valid / "
+        f"{len(dataset.test_x)} test images, {cfg.steps} steps"
+    )
     return _train_loop(Trainer(cfg, dataset), args, bar)
 
 
@@ -121,10 +161,15 @@ def _resume(args: argparse.Namespace) -> int:
         trainer = Trainer.from_run(run_dir, dataset, steps=args.steps)
     except (DataError, ValueError, OSError, KeyError) as exc:
         bar.close()
-        return fail(str(exc) if not isinstance(exc, KeyError) else f"{args.resume}: incomplete "
-                    f"run settings (no {exc})")
-    print(f"Resuming {run_dir.name} ({trainer.config.preset}) from step {trainer.start_step} "
-          f"of {trainer.config.steps} on {dataset.provenance.description}")
+        return fail(
+            str(exc)
+            if not isinstance(exc, KeyError)
+            else f"{args.resume}: incomplete run settings (no {exc})"
+        )
+    print(
+        f"Resuming {run_dir.name} ({trainer.config.preset}) from step {trainer.start_step} "
+        f"of {trainer.config.steps} on {dataset.provenance.description}"
+    )
     return _train_loop(trainer, args, bar)
 
 
@@ -152,13 +197,21 @@ def _train_loop(trainer: Trainer, args: argparse.Namespace, bar: TerminalProgres
         return 1
     assert isinstance(outcome, RunFinished)
     print(f"Test accuracy: {100 * outcome.final['test_accuracy']:.1f}%")
-    print(f"{outcome.steps_per_second:.0f} steps/s, {outcome.seconds:.1f} s; "
-          f"saved to {outcome.run_dir}")
+    print(
+        f"{outcome.steps_per_second:.0f} steps/s, {outcome.seconds:.1f} s; "
+        f"saved to {outcome.run_dir}"
+    )
     if args.json:
-        write_json(args.json, {
-            "settings": cfg.to_dict(), "final": outcome.final,
-            "steps_per_second": outcome.steps_per_second, "seconds": outcome.seconds,
-            "run_dir": outcome.run_dir, "history": trainer.evals,
-            "start_step": trainer.start_step,
-        })
+        write_json(
+            args.json,
+            {
+                "settings": cfg.to_dict(),
+                "final": outcome.final,
+                "steps_per_second": outcome.steps_per_second,
+                "seconds": outcome.seconds,
+                "run_dir": outcome.run_dir,
+                "history": trainer.evals,
+                "start_step": trainer.start_step,
+            },
+        )
     return 0

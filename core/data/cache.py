@@ -52,8 +52,11 @@ def file_identity(path: str | Path) -> dict[str, Any]:
                     st = os.stat(full)
                 except OSError:
                     continue
-                h.update(f"{os.path.relpath(full, path)}\0{st.st_size}\0{st.st_mtime_ns}\n"
-                         .encode("utf-8", "surrogateescape"))
+                h.update(
+                    f"{os.path.relpath(full, path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode(
+                        "utf-8", "surrogateescape"
+                    )
+                )
                 count += 1
         return {"path": str(path), "kind": "folder", "files": count, "fingerprint": h.hexdigest()}
     st = path.stat()
@@ -62,8 +65,11 @@ def file_identity(path: str | Path) -> dict[str, Any]:
 
 def cache_key(spec: str, options: dict[str, Any], identity: Any) -> str:
     """A hex key from the spec, its options and the source identity (all JSON-serializable)."""
-    blob = json.dumps({"format": CACHE_FORMAT, "spec": spec, "options": options,
-                       "identity": identity}, sort_keys=True, default=str)
+    blob = json.dumps(
+        {"format": CACHE_FORMAT, "spec": spec, "options": options, "identity": identity},
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -88,8 +94,10 @@ def save(key: str, ds: Dataset) -> Path | None:
         return _save(key, ds)
     except OSError as exc:
         where = exc.filename or os.environ.get("GLYPH_LAB_CACHE_DIR") or "the cache folder"
-        message = f"{where}: could not write the dataset cache ({exc.strerror or exc}); " \
-                  "continuing without it"
+        message = (
+            f"{where}: could not write the dataset cache ({exc.strerror or exc}); "
+            "continuing without it"
+        )
         log.warning(message)
         ds.provenance.details["cache_error"] = message
         return None
@@ -133,9 +141,12 @@ def load(key: str) -> Dataset | None:
             return Dataset(
                 name=str(npz["name"]),
                 class_names=tuple(str(c) for c in npz["class_names"].tolist()),
-                train_x=npz["train_x"], train_y=npz["train_y"],
-                valid_x=npz["valid_x"], valid_y=npz["valid_y"],
-                test_x=npz["test_x"], test_y=npz["test_y"],
+                train_x=npz["train_x"],
+                train_y=npz["train_y"],
+                valid_x=npz["valid_x"],
+                valid_y=npz["valid_y"],
+                test_x=npz["test_x"],
+                test_y=npz["test_y"],
                 provenance=prov,
             )
     except Exception:  # any broken cache file is simply rebuilt

@@ -76,8 +76,13 @@ def pool_sizes(
 
 
 def split_pool(
-    x: np.ndarray, y: np.ndarray, *, seed: int = 0,
-    train: int | None = None, valid: int | None = None, test: int | None = None,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int = 0,
+    train: int | None = None,
+    valid: int | None = None,
+    test: int | None = None,
 ) -> tuple[Split, Split, Split]:
     """Shuffle one pool with ``seed`` and cut it into train, valid and test.
 
@@ -92,12 +97,16 @@ def split_pool(
     x, y = shuffled(x, y, np.random.default_rng(seed))
     n_train, n_valid, n_test = pool_sizes(len(x), train, valid, test)
     a, b = n_test, n_test + n_valid
-    return (x[b:b + n_train], y[b:b + n_train]), (x[a:b], y[a:b]), (x[:a], y[:a])
+    return (x[b : b + n_train], y[b : b + n_train]), (x[a:b], y[a:b]), (x[:a], y[:a])
 
 
 def carve_valid(
-    x: np.ndarray, y: np.ndarray, *, seed: int = 0,
-    valid: int | None = None, train: int | None = None,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int = 0,
+    valid: int | None = None,
+    train: int | None = None,
 ) -> tuple[Split, Split]:
     """Carve a validation split (default 5,000) from a training set, after a seeded shuffle.
 
@@ -110,7 +119,7 @@ def carve_valid(
     x, y = shuffled(x, y, np.random.default_rng(seed))
     rest_x, rest_y = x[n_valid:], y[n_valid:]
     if train is not None:
-        rest_x, rest_y = rest_x[:max(0, train)], rest_y[:max(0, train)]
+        rest_x, rest_y = rest_x[: max(0, train)], rest_y[: max(0, train)]
     return (rest_x, rest_y), (x[:n_valid], y[:n_valid])
 
 
@@ -175,14 +184,19 @@ def curate(ds: Dataset, *, sanitize: bool = False) -> Dataset:
         test_x, test_y = test_x[keep_test], test_y[keep_test]
         details["overlap_before_sanitize"] = before
         details["sanitize_dropped"] = {
-            "valid": int((~keep_valid).sum()), "test": int((~keep_test).sum()),
+            "valid": int((~keep_valid).sum()),
+            "test": int((~keep_test).sum()),
         }
         details["overlap"] = overlap_counts(ds.train_x, valid_x, test_x)
     else:
         details["overlap"] = before
     details["sanitized"] = bool(sanitize)
     return replace(
-        ds, valid_x=valid_x, valid_y=valid_y, test_x=test_x, test_y=test_y,
+        ds,
+        valid_x=valid_x,
+        valid_y=valid_y,
+        test_x=test_x,
+        test_y=test_y,
         provenance=replace(ds.provenance, details=details),
     )
 
@@ -194,12 +208,22 @@ def per_class(labels: np.ndarray, class_names: Sequence[str]) -> dict[str, int]:
 
 
 def make_dataset(
-    name: str, class_names: Sequence[str], train: Split, valid: Split, test: Split,
+    name: str,
+    class_names: Sequence[str],
+    train: Split,
+    valid: Split,
+    test: Split,
     provenance: Provenance,
 ) -> Dataset:
     """Build a :class:`Dataset` from three ``(x, y)`` splits."""
     return Dataset(
-        name=name, class_names=tuple(class_names),
-        train_x=train[0], train_y=train[1], valid_x=valid[0], valid_y=valid[1],
-        test_x=test[0], test_y=test[1], provenance=provenance,
+        name=name,
+        class_names=tuple(class_names),
+        train_x=train[0],
+        train_y=train[1],
+        valid_x=valid[0],
+        valid_y=valid[1],
+        test_x=test[0],
+        test_y=test[1],
+        provenance=provenance,
     )

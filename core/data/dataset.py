@@ -113,16 +113,22 @@ class Dataset:
         _, y = self.split(name)
         return np.bincount(y, minlength=self.num_classes)
 
-    def subset(self, train: int | None = None, valid: int | None = None,
-               test: int | None = None) -> Dataset:
+    def subset(
+        self, train: int | None = None, valid: int | None = None, test: int | None = None
+    ) -> Dataset:
         """A smaller dataset holding the first ``n`` images of each split (None keeps all)."""
+
         def cut(x: np.ndarray, n: int | None) -> np.ndarray:
             return x if n is None else x[:n]
+
         return Dataset(
             name=self.name,
             class_names=self.class_names,
-            train_x=cut(self.train_x, train), train_y=cut(self.train_y, train),
-            valid_x=cut(self.valid_x, valid), valid_y=cut(self.valid_y, valid),
-            test_x=cut(self.test_x, test), test_y=cut(self.test_y, test),
+            train_x=cut(self.train_x, train),
+            train_y=cut(self.train_y, train),
+            valid_x=cut(self.valid_x, valid),
+            valid_y=cut(self.valid_y, valid),
+            test_x=cut(self.test_x, test),
+            test_y=cut(self.test_y, test),
             provenance=self.provenance,
         )

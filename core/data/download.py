@@ -25,8 +25,13 @@ ProgressFn = Callable[[int, int, str], None]
 
 NOTMNIST_BASE = "https://commondatastorage.googleapis.com/books1000/"
 KERAS_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-DISK_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
-               getattr(errno, "EDQUOT", errno.ENOSPC))
+DISK_ERRNOS = (
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOSPC,
+    getattr(errno, "EDQUOT", errno.ENOSPC),
+)
 OFFLINE_HINT = "the built-in font datasets (fonts-letters, fonts-digits) are still available"
 
 
@@ -58,24 +63,41 @@ class RemoteFile:
 
 REMOTE_FILES: dict[str, RemoteFile] = {
     "notMNIST_large.tar.gz": RemoteFile(
-        "notMNIST_large.tar.gz", NOTMNIST_BASE + "notMNIST_large.tar.gz", 247_336_696),
+        "notMNIST_large.tar.gz", NOTMNIST_BASE + "notMNIST_large.tar.gz", 247_336_696
+    ),
     "notMNIST_small.tar.gz": RemoteFile(
-        "notMNIST_small.tar.gz", NOTMNIST_BASE + "notMNIST_small.tar.gz", 8_458_043),
+        "notMNIST_small.tar.gz", NOTMNIST_BASE + "notMNIST_small.tar.gz", 8_458_043
+    ),
     "mnist.npz": RemoteFile(
-        "mnist.npz", KERAS_BASE + "mnist.npz", None,
-        "sha256:731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),
+        "mnist.npz",
+        KERAS_BASE + "mnist.npz",
+        None,
+        "sha256:731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    ),
     "fashion-mnist/train-images-idx3-ubyte.gz": RemoteFile(
-        "fashion-mnist/train-images-idx3-ubyte.gz", KERAS_BASE + "train-images-idx3-ubyte.gz",
-        None, "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        "fashion-mnist/train-images-idx3-ubyte.gz",
+        KERAS_BASE + "train-images-idx3-ubyte.gz",
+        None,
+        "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    ),
     "fashion-mnist/train-labels-idx1-ubyte.gz": RemoteFile(
-        "fashion-mnist/train-labels-idx1-ubyte.gz", KERAS_BASE + "train-labels-idx1-ubyte.gz",
-        None, "md5:25c81989df183df01b3e8a0aad5dffbe"),
+        "fashion-mnist/train-labels-idx1-ubyte.gz",
+        KERAS_BASE + "train-labels-idx1-ubyte.gz",
+        None,
+        "md5:25c81989df183df01b3e8a0aad5dffbe",
+    ),
     "fashion-mnist/t10k-images-idx3-ubyte.gz": RemoteFile(
-        "fashion-mnist/t10k-images-idx3-ubyte.gz", KERAS_BASE + "t10k-images-idx3-ubyte.gz",
-        None, "md5:bef4ecab320f06d8554ea6380940ec79"),
+        "fashion-mnist/t10k-images-idx3-ubyte.gz",
+        KERAS_BASE + "t10k-images-idx3-ubyte.gz",
+        None,
+        "md5:bef4ecab320f06d8554ea6380940ec79",
+    ),
     "fashion-mnist/t10k-labels-idx1-ubyte.gz": RemoteFile(
-        "fashion-mnist/t10k-labels-idx1-ubyte.gz", KERAS_BASE + "t10k-labels-idx1-ubyte.gz",
-        None, "md5:bb300cfdad3c16e7a12a480ee83cd310"),
+        "fashion-mnist/t10k-labels-idx1-ubyte.gz",
+        KERAS_BASE + "t10k-labels-idx1-ubyte.gz",
+        None,
+        "md5:bb300cfdad3c16e7a12a480ee83cd310",
+    ),
 }
 
 
@@ -131,8 +153,9 @@ def local_path(remote: RemoteFile) -> Path:
     return paths.data_dir() / remote.fname
 
 
-def fetch(remote: RemoteFile | str, *, progress: ProgressFn | None = None,
-          download: bool = True) -> Path:
+def fetch(
+    remote: RemoteFile | str, *, progress: ProgressFn | None = None, download: bool = True
+) -> Path:
     """Return the local path of ``remote``, downloading it first if needed.
 
     Parameters
@@ -162,15 +185,23 @@ def fetch(remote: RemoteFile | str, *, progress: ProgressFn | None = None,
     try:
         target = local_path(remote)
         if not download and not target.is_file():
-            raise DownloadError(target, f"not downloaded yet and downloading is off "
-                                        f"({OFFLINE_HINT})")
+            raise DownloadError(
+                target, f"not downloaded yet and downloading is off ({OFFLINE_HINT})"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _folder_error(exc) from None
     bar = None if progress is None else _Progress(progress, f"downloading {remote.fname}")
     try:
-        got = Path(pooch.retrieve(remote.url, known_hash=remote.known_hash, fname=target.name,
-                                  path=target.parent, downloader=_downloader(remote.url, bar)))
+        got = Path(
+            pooch.retrieve(
+                remote.url,
+                known_hash=remote.known_hash,
+                fname=target.name,
+                path=target.parent,
+                downloader=_downloader(remote.url, bar),
+            )
+        )
     except ValueError as exc:  # pooch: hash mismatch (it has removed the download)
         target.unlink(missing_ok=True)
         raise DownloadError(target, f"the download is corrupt and was removed ({exc})") from None
@@ -181,16 +212,20 @@ def fetch(remote: RemoteFile | str, *, progress: ProgressFn | None = None,
     if remote.size is not None and got.stat().st_size != remote.size:
         size = got.stat().st_size
         got.unlink(missing_ok=True)
-        raise DownloadError(got, f"downloaded {size:,} bytes but expected {remote.size:,}; the "
-                                 "bad file was removed, try again")
+        raise DownloadError(
+            got,
+            f"downloaded {size:,} bytes but expected {remote.size:,}; the "
+            "bad file was removed, try again",
+        )
     return got
 
 
 def _folder_error(exc: OSError) -> DownloadError:
     """A download folder that cannot be created or written (read-only, full disk)."""
     where = exc.filename or os.environ.get("GLYPH_LAB_DATA_DIR") or "the download folder"
-    return DownloadError(where, f"cannot write the download folder ({exc.strerror or exc}); "
-                                f"{OFFLINE_HINT}")
+    return DownloadError(
+        where, f"cannot write the download folder ({exc.strerror or exc}); {OFFLINE_HINT}"
+    )
 
 
 def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
@@ -198,14 +233,23 @@ def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
 
     host = urlparse(remote.url).netloc or remote.url
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return DownloadError(remote.url, f"the server answered {exc.response.status_code} "
-                                         f"({exc.response.reason}); {OFFLINE_HINT}")
-    if (isinstance(exc, OSError) and not isinstance(exc, requests.RequestException)
-            and exc.errno in DISK_ERRNOS):
+        return DownloadError(
+            remote.url,
+            f"the server answered {exc.response.status_code} "
+            f"({exc.response.reason}); {OFFLINE_HINT}",
+        )
+    if (
+        isinstance(exc, OSError)
+        and not isinstance(exc, requests.RequestException)
+        and exc.errno in DISK_ERRNOS
+    ):
         return _folder_error(exc)
     if isinstance(exc, requests.RequestException | OSError):
-        return DownloadError(remote.url, f"no network: could not reach {host} to download "
-                                         f"{remote.fname}; {OFFLINE_HINT}")
-    return DownloadError(remote.url, f"download of {remote.fname} failed "
-                                     f"({type(exc).__name__}: {exc}); {OFFLINE_HINT}")
-
+        return DownloadError(
+            remote.url,
+            f"no network: could not reach {host} to download {remote.fname}; {OFFLINE_HINT}",
+        )
+    return DownloadError(
+        remote.url,
+        f"download of {remote.fname} failed ({type(exc).__name__}: {exc}); {OFFLINE_HINT}",
+    )

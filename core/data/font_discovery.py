@@ -30,8 +30,8 @@ SKIP_MISSING = "missing glyphs"
 SKIP_IDENTICAL = "identical glyphs"
 # Code points no font maps to a real glyph: they render as the font's .notdef glyph.
 NOTDEF_PROBES = ("\U0010ffff", "\uffff")
-RENDER_EM = 128          # font size (px) of the one high-resolution rendering per glyph
-WORK_SIZE = 64           # longer side of a base glyph fed to the affine warp
+RENDER_EM = 128  # font size (px) of the one high-resolution rendering per glyph
+WORK_SIZE = 64  # longer side of a base glyph fed to the affine warp
 MAX_TTC_FACES = 32
 
 
@@ -45,9 +45,13 @@ def system_font_dirs() -> list[Path]:
     """
     home = Path.home()
     candidates = [
-        Path("/usr/share/fonts"), Path("/usr/local/share/fonts"),
-        home / ".fonts", home / ".local" / "share" / "fonts",
-        Path("/System/Library/Fonts"), Path("/Library/Fonts"), home / "Library" / "Fonts",
+        Path("/usr/share/fonts"),
+        Path("/usr/local/share/fonts"),
+        home / ".fonts",
+        home / ".local" / "share" / "fonts",
+        Path("/System/Library/Fonts"),
+        Path("/Library/Fonts"),
+        home / "Library" / "Fonts",
     ]
     windir = os.environ.get("WINDIR") or os.environ.get("SYSTEMROOT")
     if windir:
@@ -70,8 +74,12 @@ def package_font_dirs() -> list[Path]:
     if site.ENABLE_USER_SITE:
         candidates.append(Path(site.getusersitepackages()))
     prefix = Path(sys.prefix)
-    candidates += [prefix / "share" / "fonts", prefix / "fonts",
-                   prefix / "Library" / "share" / "fonts", prefix / "Library" / "lib" / "fonts"]
+    candidates += [
+        prefix / "share" / "fonts",
+        prefix / "fonts",
+        prefix / "Library" / "share" / "fonts",
+        prefix / "Library" / "lib" / "fonts",
+    ]
     return _existing_unique(candidates)
 
 
@@ -109,8 +117,9 @@ def scan_for_fonts(folders: Iterable[Path], time_limit_s: float) -> list[Path]:
     for folder in folders:
         for root, dirs, files in os.walk(folder, onerror=lambda _err: None):
             dirs.sort()
-            found += [Path(root, name) for name in sorted(files)
-                      if name.lower().endswith(FONT_SUFFIXES)]
+            found += [
+                Path(root, name) for name in sorted(files) if name.lower().endswith(FONT_SUFFIXES)
+            ]
             if time.monotonic() > deadline:
                 return found
     return found
@@ -164,8 +173,9 @@ def dedupe_fonts(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def find_font_files(*, search_dirs: Iterable[Path] | None = None,
-                    include_packages: bool = True) -> list[Path]:
+def find_font_files(
+    *, search_dirs: Iterable[Path] | None = None, include_packages: bool = True
+) -> list[Path]:
     """Every font file on this computer that could be used, each distinct file once.
 
     Parameters
@@ -228,8 +238,11 @@ def _faces(path: Path) -> list[ImageFont.FreeTypeFont]:
     count = MAX_TTC_FACES if path.suffix.lower() == ".ttc" else 1
     for index in range(count):
         try:
-            faces.append(ImageFont.truetype(str(path), RENDER_EM, index=index,
-                                            layout_engine=ImageFont.Layout.BASIC))
+            faces.append(
+                ImageFont.truetype(
+                    str(path), RENDER_EM, index=index, layout_engine=ImageFont.Layout.BASIC
+                )
+            )
         except OSError:
             if index == 0:
                 raise
@@ -244,8 +257,9 @@ def _render(font: ImageFont.FreeTypeFont, char: str, stroke: int = 0) -> np.ndar
         return np.zeros((0, 0), np.uint8)
     pad = 2
     image = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad))
-    ImageDraw.Draw(image).text((pad - left, pad - top), char, fill=255, font=font,
-                               stroke_width=stroke, stroke_fill=255)
+    ImageDraw.Draw(image).text(
+        (pad - left, pad - top), char, fill=255, font=font, stroke_width=stroke, stroke_fill=255
+    )
     return _crop(np.asarray(image))
 
 
@@ -253,7 +267,7 @@ def _crop(a: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(a.any(1)), np.flatnonzero(a.any(0))
     if rows.size == 0:
         return np.zeros((0, 0), np.uint8)
-    return a[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def check_glyphs(font: ImageFont.FreeTypeFont, chars: Sequence[str]) -> str | None:
@@ -302,15 +316,18 @@ def _base_glyph(a: np.ndarray) -> BaseGlyph:
     scale = WORK_SIZE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     image = Image.fromarray(np.pad(a, 2)).resize(
-        (size[0] + 4, size[1] + 4), Image.Resampling.LANCZOS)
+        (size[0] + 4, size[1] + 4), Image.Resampling.LANCZOS
+    )
     arr = np.asarray(image, dtype=np.float64)
     ys, xs = np.nonzero(arr)
     weights = arr[ys, xs]
-    centre = np.array([np.average(xs + 0.5, weights=weights),
-                       np.average(ys + 0.5, weights=weights)])
+    centre = np.array(
+        [np.average(xs + 0.5, weights=weights), np.average(ys + 0.5, weights=weights)]
+    )
     ink = arr > min(32.0, arr.max() / 2)
-    edge = ink & ~(np.roll(ink, 1, 0) & np.roll(ink, -1, 0) & np.roll(ink, 1, 1)
-                   & np.roll(ink, -1, 1))
+    edge = ink & ~(
+        np.roll(ink, 1, 0) & np.roll(ink, -1, 0) & np.roll(ink, 1, 1) & np.roll(ink, -1, 1)
+    )
     ys, xs = np.nonzero(edge)
     pts = np.stack([xs + 0.5, ys + 0.5], axis=1) - centre
     square = 0.5 * np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
@@ -349,8 +366,9 @@ def load_font_glyphs(path: Path, chars: Sequence[str]) -> tuple[list[FontGlyphs]
 
 
 @functools.lru_cache(maxsize=512)
-def _load_font_glyphs(path: Path, _mtime_ns: int, _size: int,
-                      chars: tuple[str, ...]) -> tuple[tuple[FontGlyphs, ...], str | None]:
+def _load_font_glyphs(
+    path: Path, _mtime_ns: int, _size: int, chars: tuple[str, ...]
+) -> tuple[tuple[FontGlyphs, ...], str | None]:
     try:
         faces = _faces(path)
     except (OSError, ValueError):

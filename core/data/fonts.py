@@ -38,8 +38,8 @@ CLASS_CHARS: dict[str, tuple[str, ...]] = {
     "digits": tuple("0123456789"),
 }
 SKIP_DUPLICATE = "duplicate font"
-MAX_FONTS = 150          # fonts used at most (a random sample of them when there are more)
-SUPER = 2                # the warp draws at 56x56, box-reduced to 28x28
+MAX_FONTS = 150  # fonts used at most (a random sample of them when there are more)
+SUPER = 2  # the warp draws at 56x56, box-reduced to 28x28
 SIDE = 28
 PROGRESS_EVERY = 1000
 
@@ -48,12 +48,26 @@ ProgressFn = Callable[[int, int, str], None]
 
 # Ranges of the per-image random parameters (angles in degrees, sizes in 28-px units).
 AUGMENT: dict[str, dict[str, tuple[float, float]]] = {
-    "letters": {"rot": (-14.0, 14.0), "shear": (-0.4, 0.4), "aspect": (-0.25, 0.25),
-                "box": (21.0, 28.0), "box_h": (22.0, 28.0), "stretch": (0.2, 1.0),
-                "ink": (0.7, 1.0), "noise": (0.0, 14.0)},
-    "digits": {"rot": (-15.0, 15.0), "shear": (-0.45, 0.45), "aspect": (-0.35, 0.35),
-               "box": (15.0, 21.0), "box_h": (20.0, 20.0), "stretch": (0.0, 0.0),
-               "ink": (0.7, 1.0), "noise": (0.0, 14.0)},
+    "letters": {
+        "rot": (-14.0, 14.0),
+        "shear": (-0.4, 0.4),
+        "aspect": (-0.25, 0.25),
+        "box": (21.0, 28.0),
+        "box_h": (22.0, 28.0),
+        "stretch": (0.2, 1.0),
+        "ink": (0.7, 1.0),
+        "noise": (0.0, 14.0),
+    },
+    "digits": {
+        "rot": (-15.0, 15.0),
+        "shear": (-0.45, 0.45),
+        "aspect": (-0.35, 0.35),
+        "box": (15.0, 21.0),
+        "box_h": (20.0, 20.0),
+        "stretch": (0.0, 0.0),
+        "ink": (0.7, 1.0),
+        "noise": (0.0, 14.0),
+    },
 }
 
 
@@ -70,12 +84,16 @@ def _random_parts(rng: np.random.Generator, n: int, kind: str) -> dict[str, np.n
     return p
 
 
-def _forward(g: BaseGlyph, p: dict[str, np.ndarray], i: int, kind: str) -> tuple[np.ndarray,
-                                                                                  np.ndarray]:
+def _forward(
+    g: BaseGlyph, p: dict[str, np.ndarray], i: int, kind: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Linear map ``A`` and offset ``t``: output (28-px units) = A @ (src - centre) + t."""
     c, s = np.cos(p["rot"][i]), np.sin(p["rot"][i])
-    lin = (np.array([[c, -s], [s, c]]) @ np.array([[1.0, p["shear"][i]], [0.0, 1.0]])
-           @ np.diag([p["aspect"][i], 1.0]))
+    lin = (
+        np.array([[c, -s], [s, c]])
+        @ np.array([[1.0, p["shear"][i]], [0.0, 1.0]])
+        @ np.diag([p["aspect"][i], 1.0])
+    )
     q = g.hull @ lin.T
     lo, hi = q.min(0), q.max(0)
     ext = np.maximum(hi - lo, 1e-6)
@@ -105,13 +123,21 @@ def _warp(g: BaseGlyph, a: np.ndarray, t: np.ndarray) -> Image.Image:
     m = inv / SUPER
     off = g.centre - inv @ t
     data = (m[0, 0], m[0, 1], off[0], m[1, 0], m[1, 1], off[1])
-    return g.image.transform((SIDE * SUPER, SIDE * SUPER), Image.Transform.AFFINE, data,
-                             resample=Image.Resampling.BILINEAR)
+    return g.image.transform(
+        (SIDE * SUPER, SIDE * SUPER),
+        Image.Transform.AFFINE,
+        data,
+        resample=Image.Resampling.BILINEAR,
+    )
 
 
-def render_split(fonts: Sequence[FontGlyphs], labels: np.ndarray, kind: str,
-                 rng: np.random.Generator,
-                 tick: Callable[[int], None] | None = None) -> np.ndarray:
+def render_split(
+    fonts: Sequence[FontGlyphs],
+    labels: np.ndarray,
+    kind: str,
+    rng: np.random.Generator,
+    tick: Callable[[int], None] | None = None,
+) -> np.ndarray:
     """Render one image per label from randomly chosen ``fonts``.
 
     Parameters
@@ -148,9 +174,9 @@ def render_split(fonts: Sequence[FontGlyphs], labels: np.ndarray, kind: str,
     return np.clip(np.rint(images), 0, 255).astype(np.uint8)
 
 
-def _load_fonts(files: Sequence[Path], chars: Sequence[str],
-                tick: Callable[[int, str], None]) -> tuple[list[FontGlyphs], dict[str, int],
-                                                           dict[str, str]]:
+def _load_fonts(
+    files: Sequence[Path], chars: Sequence[str], tick: Callable[[int, str], None]
+) -> tuple[list[FontGlyphs], dict[str, int], dict[str, str]]:
     """Usable faces of ``files`` (each face name once, at most ``MAX_FONTS``) and the skips.
 
     Returns
@@ -183,21 +209,28 @@ def _balanced_labels(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.arange(n) % 10)
 
 
-def _split_fonts(fonts: list[FontGlyphs], seed: int) -> tuple[list[FontGlyphs],
-                                                              list[FontGlyphs]]:
+def _split_fonts(fonts: list[FontGlyphs], seed: int) -> tuple[list[FontGlyphs], list[FontGlyphs]]:
     """(train/valid fonts, test fonts): every ~5th font held out when there are >= 5."""
     if len(fonts) < 5:
         return fonts, fonts
     order = np.random.default_rng([seed, 99]).permutation(len(fonts))
     held = set(order[: max(1, round(len(fonts) / 5))].tolist())
-    return ([f for i, f in enumerate(fonts) if i not in held],
-            [f for i, f in enumerate(fonts) if i in held])
+    return (
+        [f for i, f in enumerate(fonts) if i not in held],
+        [f for i, f in enumerate(fonts) if i in held],
+    )
 
 
-def build_font_dataset(kind: str = "letters", *, train: int = 20000, valid: int = 2000,
-                       test: int = 2000, seed: int = 0,
-                       progress: ProgressFn | None = None,
-                       font_files: Sequence[Path] | None = None) -> Dataset:
+def build_font_dataset(
+    kind: str = "letters",
+    *,
+    train: int = 20000,
+    valid: int = 2000,
+    test: int = 2000,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+    font_files: Sequence[Path] | None = None,
+) -> Dataset:
     """Render the built-in dataset from the fonts on this computer.
 
     Parameters
@@ -245,8 +278,11 @@ def build_font_dataset(kind: str = "letters", *, train: int = 20000, valid: int 
     fonts, skipped, fonts_skipped = loaded
     if not fonts:
         where = "the given font files" if font_files is not None else "this computer's fonts"
-        raise DataError(None, f"no usable font found among {len(files)} files in {where}: "
-                              f"every one lacks a glyph of {''.join(chars)} or cannot be read")
+        raise DataError(
+            None,
+            f"no usable font found among {len(files)} files in {where}: "
+            f"every one lacks a glyph of {''.join(chars)} or cannot be read",
+        )
     train_fonts, test_fonts = _split_fonts(fonts, seed)
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     done = len(files)
@@ -266,30 +302,46 @@ def build_font_dataset(kind: str = "letters", *, train: int = 20000, valid: int 
     return _dataset(kind, chars, arrays, fonts, test_fonts, skipped, details)
 
 
-def _dataset(kind: str, chars: Sequence[str], arrays: dict[str, tuple[np.ndarray, np.ndarray]],
-             fonts: list[FontGlyphs], test_fonts: list[FontGlyphs], skipped: dict[str, int],
-             extra: dict[str, Any]) -> Dataset:
+def _dataset(
+    kind: str,
+    chars: Sequence[str],
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]],
+    fonts: list[FontGlyphs],
+    test_fonts: list[FontGlyphs],
+    skipped: dict[str, int],
+    extra: dict[str, Any],
+) -> Dataset:
     span = f"{chars[0]}-{chars[-1]}"
     plural = "font" if len(fonts) == 1 else "fonts"
     held = [f.name for f in test_fonts] if test_fonts is not fonts else []
-    per_class = {split: {c: int(n) for c, n in zip(chars, np.bincount(y, minlength=10),
-                                                     strict=True)}
-                 for split, (_, y) in arrays.items()}
+    per_class = {
+        split: {c: int(n) for c, n in zip(chars, np.bincount(y, minlength=10), strict=True)}
+        for split, (_, y) in arrays.items()
+    }
     provenance = Provenance(
         source=f"fonts-{kind}",
         description=f"{kind} {span} rendered from {len(fonts)} {plural} on this computer",
         images_read=int(sum(len(y) for _, y in arrays.values())),
         skipped=dict(skipped),
-        skipped_examples=[f"{Path(p).name}: {r}"
-                          for p, r in list(extra["fonts_skipped"].items())[:10]],
-        details={"fonts_used": len(fonts), "font_names": [f.name for f in fonts],
-                 "per_class": per_class, "test_fonts": held, **extra},
+        skipped_examples=[
+            f"{Path(p).name}: {r}" for p, r in list(extra["fonts_skipped"].items())[:10]
+        ],
+        details={
+            "fonts_used": len(fonts),
+            "font_names": [f.name for f in fonts],
+            "per_class": per_class,
+            "test_fonts": held,
+            **extra,
+        },
     )
     return Dataset(
         name=f"fonts-{kind}",
         class_names=tuple(chars),
-        train_x=arrays["train"][0], train_y=arrays["train"][1],
-        valid_x=arrays["valid"][0], valid_y=arrays["valid"][1],
-        test_x=arrays["test"][0], test_y=arrays["test"][1],
+        train_x=arrays["train"][0],
+        train_y=arrays["train"][1],
+        valid_x=arrays["valid"][0],
+        valid_y=arrays["valid"][1],
+        test_x=arrays["test"][0],
+        test_y=arrays["test"][1],
         provenance=provenance,
     )

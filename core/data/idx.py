@@ -30,12 +30,25 @@ IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 DIGITS: tuple[str, ...] = tuple("0123456789")
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJ")
-FASHION: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-                            "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION: tuple[str, ...] = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 MAX_BYTES = 1 << 31
 
-_PATTERN = re.compile(r"^(?P<prefix>.*?)(?P<split>train|t10k|test)-(?P<kind>images|labels)"
-                      r"[-.](?P<idx>idx[13])-ubyte(?P<gz>\.gz)?$", re.IGNORECASE)
+_PATTERN = re.compile(
+    r"^(?P<prefix>.*?)(?P<split>train|t10k|test)-(?P<kind>images|labels)"
+    r"[-.](?P<idx>idx[13])-ubyte(?P<gz>\.gz)?$",
+    re.IGNORECASE,
+)
 
 
 def is_idx_name(path: Path) -> bool:
@@ -91,8 +104,9 @@ def parse_idx(data: bytes, path: str | Path, *, kind: str) -> np.ndarray:
     if found != magic:
         if data[:2] == b"\0\0" and data[3] == ndim and data[2] != 0x08:
             raise DataError(path, f"IDX data type 0x{data[2]:02x} is not unsigned byte (0x08)")
-        raise DataError(path, f"bad magic number 0x{found:08x}; an IDX {kind} file starts "
-                              f"with 0x{magic:08x}")
+        raise DataError(
+            path, f"bad magic number 0x{found:08x}; an IDX {kind} file starts with 0x{magic:08x}"
+        )
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DataError(path, f"truncated header ({len(data)} bytes)")
@@ -101,11 +115,17 @@ def parse_idx(data: bytes, path: str | Path, *, kind: str) -> np.ndarray:
         raise DataError(path, f"images are {dims[1]}x{dims[2]}, expected 28x28")
     expected = header + math.prod(dims)
     if len(data) < expected:
-        raise DataError(path, f"truncated: header says {dims[0]:,} items ({expected:,} bytes) "
-                              f"but the file has {len(data):,} bytes")
+        raise DataError(
+            path,
+            f"truncated: header says {dims[0]:,} items ({expected:,} bytes) "
+            f"but the file has {len(data):,} bytes",
+        )
     if len(data) > expected:
-        raise DataError(path, f"{len(data) - expected:,} unexpected bytes after the "
-                              f"{dims[0]:,} items the header announces")
+        raise DataError(
+            path,
+            f"{len(data) - expected:,} unexpected bytes after the "
+            f"{dims[0]:,} items the header announces",
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -126,17 +146,27 @@ def _pair(images: Path) -> tuple[Path, Path]:
             images.with_name(f"{stem}-images-idx3-ubyte{gz}"),
             images.with_name(f"{stem}-images.idx3-ubyte{gz}"),
         ]
-    imgs = images if m["kind"].lower() == "images" else next(
-        (c for c in candidates if c.is_file()), None)
+    imgs = (
+        images
+        if m["kind"].lower() == "images"
+        else next((c for c in candidates if c.is_file()), None)
+    )
     if imgs is None:
         raise DataError(images, "no images file beside this labels file")
-    labels = [imgs.with_name(n) for n in (
-        f"{stem}-labels-idx1-ubyte.gz", f"{stem}-labels-idx1-ubyte",
-        f"{stem}-labels.idx1-ubyte.gz", f"{stem}-labels.idx1-ubyte")]
+    labels = [
+        imgs.with_name(n)
+        for n in (
+            f"{stem}-labels-idx1-ubyte.gz",
+            f"{stem}-labels-idx1-ubyte",
+            f"{stem}-labels.idx1-ubyte.gz",
+            f"{stem}-labels.idx1-ubyte",
+        )
+    ]
     found = next((p for p in labels if p.is_file()), None)
     if found is None:
-        raise DataError(imgs, f"no labels file beside it (looked for {labels[0].name} or "
-                              f"{labels[1].name})")
+        raise DataError(
+            imgs, f"no labels file beside it (looked for {labels[0].name} or {labels[1].name})"
+        )
     return imgs, found
 
 
@@ -159,8 +189,10 @@ def find_sets(folder: Path) -> dict[str, tuple[Path, Path]]:
     for split, files in found.items():
         stems = {f.name.removesuffix(".gz") for f in files}
         if len(stems) > 1:
-            raise DataError(folder, f"several {split} image sets ({', '.join(sorted(stems))}); "
-                                    "pass one file instead")
+            raise DataError(
+                folder,
+                f"several {split} image sets ({', '.join(sorted(stems))}); pass one file instead",
+            )
     return {split: _pair(files[0]) for split, files in found.items()}
 
 
@@ -177,8 +209,9 @@ def _emnist_variant(path: Path) -> str | None:
     return m.group(1) if m else None
 
 
-def _fix_labels(x: np.ndarray, y: np.ndarray, variant: str | None, labels: Path,
-                dropped: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def _fix_labels(
+    x: np.ndarray, y: np.ndarray, variant: str | None, labels: Path, dropped: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
     if variant is not None:
         x = np.ascontiguousarray(x.transpose(0, 2, 1))
     if variant == "letters":
@@ -191,8 +224,9 @@ def _fix_labels(x: np.ndarray, y: np.ndarray, variant: str | None, labels: Path,
     else:
         bad = np.flatnonzero(y > 9)
         if len(bad):
-            raise DataError(labels, f"label {int(y[bad[0]])} at index {int(bad[0])} is out of "
-                                    "range 0..9")
+            raise DataError(
+                labels, f"label {int(y[bad[0]])} at index {int(bad[0])} is out of range 0..9"
+            )
         return x, y
     n_drop = int((~keep).sum())
     if n_drop:
@@ -201,9 +235,15 @@ def _fix_labels(x: np.ndarray, y: np.ndarray, variant: str | None, labels: Path,
 
 
 def load_idx(
-    path: str | Path, *, seed: int = 0, train: int | None = None, valid: int | None = None,
-    test: int | None = None, class_names: tuple[str, ...] | None = None,
-    source: str | None = None, name: str | None = None,
+    path: str | Path,
+    *,
+    seed: int = 0,
+    train: int | None = None,
+    valid: int | None = None,
+    test: int | None = None,
+    class_names: tuple[str, ...] | None = None,
+    source: str | None = None,
+    name: str | None = None,
 ) -> Dataset:
     """Load an IDX folder (train + t10k) or one images file with its labels file beside it.
 
@@ -249,14 +289,16 @@ def load_idx(
         arrays[split] = _fix_labels(x, y, variant, labels, dropped)
     rng = np.random.default_rng(seed)
     if "pool" in arrays:
-        tr, va, te = curate.split_pool(*arrays["pool"], seed=seed, train=train, valid=valid,
-                                       test=test)
+        tr, va, te = curate.split_pool(
+            *arrays["pool"], seed=seed, train=train, valid=valid, test=test
+        )
         layout = f"one set shuffled (seed {seed}) and split about 80/10/10"
     else:
         empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
         te = curate.take(*arrays.get("test", empty), test, rng)
-        tr, va = curate.carve_valid(*arrays.get("train", empty), seed=seed, valid=valid,
-                                    train=train)
+        tr, va = curate.carve_valid(
+            *arrays.get("train", empty), seed=seed, valid=valid, train=train
+        )
         layout = f"valid carved from train (seed {seed}); test from the t10k files"
     if class_names is None:
         if variant == "letters":
@@ -278,8 +320,10 @@ def load_idx(
             "files": files,
             "layout": layout,
             "per_class_read": curate.per_class(
-                np.concatenate([y for _, y in arrays.values()]), class_names),
+                np.concatenate([y for _, y in arrays.values()]), class_names
+            ),
         },
     )
-    return curate.make_dataset(name or (f"EMNIST-{variant}" if variant else path.name),
-                               class_names, tr, va, te, provenance)
+    return curate.make_dataset(
+        name or (f"EMNIST-{variant}" if variant else path.name), class_names, tr, va, te, provenance
+    )

@@ -27,8 +27,14 @@ from core.data.safe_pickle import safe_load
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJ")
 SKIP_OUTSIDE = "not inside a class folder A..J"
 PIXEL_DEPTH = 255.0
-PICKLE_KEYS = ("train_dataset", "train_labels", "valid_dataset", "valid_labels",
-               "test_dataset", "test_labels")
+PICKLE_KEYS = (
+    "train_dataset",
+    "train_labels",
+    "valid_dataset",
+    "valid_labels",
+    "test_dataset",
+    "test_labels",
+)
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -49,8 +55,9 @@ def class_root(folder: Path) -> Path | None:
     return None
 
 
-def _iter_archive(path: Path, skipped: SkipLog,
-                  on_bytes: Callable[[int], None] | None) -> Iterator[tuple[str, int, bytes]]:
+def _iter_archive(
+    path: Path, skipped: SkipLog, on_bytes: Callable[[int], None] | None
+) -> Iterator[tuple[str, int, bytes]]:
     with path.open("rb") as f:
         magic = f.read(2)
         f.seek(0)
@@ -97,8 +104,9 @@ def _check_classes(result: DecodedImages, path: Path, archive: bool) -> None:
             raise DataError(path / letter, "class folder has no readable images")
 
 
-def read_archive(path: str | Path, *, progress: ProgressFn | None = None,
-                 workers: int | None = None) -> DecodedImages:
+def read_archive(
+    path: str | Path, *, progress: ProgressFn | None = None, workers: int | None = None
+) -> DecodedImages:
     """Read every PNG of a notMNIST ``.tar.gz`` archive (streamed, not extracted).
 
     Parameters
@@ -135,8 +143,9 @@ def read_archive(path: str | Path, *, progress: ProgressFn | None = None,
     return result
 
 
-def read_folder(path: str | Path, *, progress: ProgressFn | None = None,
-                workers: int | None = None) -> DecodedImages:
+def read_folder(
+    path: str | Path, *, progress: ProgressFn | None = None, workers: int | None = None
+) -> DecodedImages:
     """Read every PNG of an extracted notMNIST folder (a root with one folder per letter A..J).
 
     Parameters
@@ -178,8 +187,9 @@ def read_folder(path: str | Path, *, progress: ProgressFn | None = None,
     return result
 
 
-def read_source(path: str | Path, *, progress: ProgressFn | None = None,
-                workers: int | None = None) -> DecodedImages:
+def read_source(
+    path: str | Path, *, progress: ProgressFn | None = None, workers: int | None = None
+) -> DecodedImages:
     """Read a notMNIST archive or folder (see :func:`read_archive`, :func:`read_folder`)."""
     path = Path(path)
     if path.is_dir():
@@ -197,9 +207,15 @@ def _describe(result: DecodedImages) -> dict[str, object]:
 
 
 def load_notmnist(
-    paths: Sequence[str | Path], *, seed: int = 0, train: int | None = None,
-    valid: int | None = None, test: int | None = None, progress: ProgressFn | None = None,
-    workers: int | None = None, source: str | None = None,
+    paths: Sequence[str | Path],
+    *,
+    seed: int = 0,
+    train: int | None = None,
+    valid: int | None = None,
+    test: int | None = None,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+    source: str | None = None,
 ) -> Dataset:
     """Build a notMNIST :class:`Dataset` from one or two archives/folders.
 
@@ -240,7 +256,7 @@ def load_notmnist(
         x, y = curate.shuffled(big.images, big.labels, np.random.default_rng(seed))
         n_valid = min(curate.DEFAULT_VALID if valid is None else max(0, valid), len(x))
         n_train = min(curate.DEFAULT_TRAIN if train is None else max(0, train), len(x) - n_valid)
-        train_split = (x[n_valid:n_valid + n_train], y[n_valid:n_valid + n_train])
+        train_split = (x[n_valid : n_valid + n_train], y[n_valid : n_valid + n_train])
         valid_split = (x[:n_valid], y[:n_valid])
         tx, ty = curate.shuffled(small.images, small.labels, np.random.default_rng(seed + 1))
         n_test = min(curate.DEFAULT_TEST if test is None else max(0, test), len(tx))
@@ -248,14 +264,15 @@ def load_notmnist(
         layout = f"train and valid from {big_path.name}, test from {results[1][0].name}"
     else:
         train_split, valid_split, test_split = curate.split_pool(
-            big.images, big.labels, seed=seed, train=train, valid=valid, test=test)
+            big.images, big.labels, seed=seed, train=train, valid=valid, test=test
+        )
         layout = f"train, valid and test shuffled (seed {seed}) from {big_path.name}"
     read = sum(len(r.labels) for _, r in results)
     converted = sum(r.converted for _, r in results)
     provenance = Provenance(
         source=source or str(big_path),
         description=f"notMNIST letters A-J: {read:,} PNGs read from "
-                    + " + ".join(p.name for p, _ in results),
+        + " + ".join(p.name for p, _ in results),
         images_read=read,
         skipped=dict(skipped.counts),
         skipped_examples=skipped.examples[:20],
@@ -265,11 +282,13 @@ def load_notmnist(
             "colour_png": f"{converted} colour PNGs converted to grayscale (not skipped)",
             "sources": {str(p): _describe(r) for p, r in results},
             "per_class_read": curate.per_class(
-                np.concatenate([r.labels for _, r in results]), LETTERS),
+                np.concatenate([r.labels for _, r in results]), LETTERS
+            ),
         },
     )
-    return curate.make_dataset("notMNIST", LETTERS, train_split, valid_split, test_split,
-                               provenance)
+    return curate.make_dataset(
+        "notMNIST", LETTERS, train_split, valid_split, test_split, provenance
+    )
 
 
 def _from_assignment(x: object, path: Path, key: str) -> np.ndarray:
@@ -280,8 +299,12 @@ def _from_assignment(x: object, path: Path, key: str) -> np.ndarray:
         raise DataError(path, f"{key} must be float (normalized pixels), got {x.dtype}")
     pixels = np.asarray(x, dtype=np.float64) * PIXEL_DEPTH + PIXEL_DEPTH / 2
     rounded = np.rint(pixels)
-    if not np.isfinite(pixels).all() or np.abs(pixels - rounded).max(initial=0) > 0.01 \
-            or rounded.min(initial=0) < 0 or rounded.max(initial=0) > 255:
+    if (
+        not np.isfinite(pixels).all()
+        or np.abs(pixels - rounded).max(initial=0) > 0.01
+        or rounded.min(initial=0) < 0
+        or rounded.max(initial=0) > 255
+    ):
         raise DataError(path, f"{key} is not (pixel - 127.5) / 255 of 0..255 pixels")
     return rounded.astype(np.uint8)
 
@@ -315,8 +338,9 @@ def load_assignment_pickle(path: str | Path, *, source: str | None = None) -> Da
         x = _from_assignment(data[f"{split}_dataset"], path, f"{split}_dataset")
         y = np.asarray(data[f"{split}_labels"])
         if y.ndim != 1 or len(y) != len(x) or not np.issubdtype(y.dtype, np.integer):
-            raise DataError(path, f"{split}_labels must be {len(x)} integers, got "
-                                  f"{y.dtype} {y.shape}")
+            raise DataError(
+                path, f"{split}_labels must be {len(x)} integers, got {y.dtype} {y.shape}"
+            )
         if len(y) and (y.min() < 0 or y.max() > 9):
             raise DataError(path, f"{split}_labels out of range 0..9")
         splits.append((x, y.astype(np.int64)))
@@ -324,7 +348,7 @@ def load_assignment_pickle(path: str | Path, *, source: str | None = None) -> Da
     provenance = Provenance(
         source=source or str(path),
         description=f"notMNIST letters A-J from the assignment pickle {path.name} "
-                    f"({read:,} images)",
+        f"({read:,} images)",
         images_read=read,
         details={
             "format": "Udacity notMNIST.pickle (float32, (pixel - 127.5) / 255)",

@@ -43,10 +43,14 @@ def _images(a: np.ndarray, path: Path, key: str) -> np.ndarray:
             raise DataError(path, f"{key} ({a.dtype}) has values outside 0..255")
         return a.astype(np.uint8)
     if a.dtype.kind == "f":
-        if a.size and not (np.isfinite(a).all() and (a == np.rint(a)).all()
-                           and a.min() >= 0 and a.max() <= 255):
-            raise DataError(path, f"{key} is {a.dtype} with values that are not whole numbers "
-                                  "0..255; store uint8 pixels (0..1 floats are refused)")
+        if a.size and not (
+            np.isfinite(a).all() and (a == np.rint(a)).all() and a.min() >= 0 and a.max() <= 255
+        ):
+            raise DataError(
+                path,
+                f"{key} is {a.dtype} with values that are not whole numbers "
+                "0..255; store uint8 pixels (0..1 floats are refused)",
+            )
         return a.astype(np.uint8)
     raise DataError(path, f"{key} has dtype {a.dtype}; expected uint8 pixels")
 
@@ -63,8 +67,9 @@ def _labels(a: np.ndarray, n: int, path: Path, key: str, num_classes: int) -> np
     if a.dtype.kind not in "iu":
         raise DataError(path, f"{key} has dtype {a.dtype}; expected integer labels")
     if a.size and (a.min() < 0 or a.max() >= num_classes):
-        raise DataError(path, f"{key} has labels {a.min()}..{a.max()}, "
-                              f"outside 0..{num_classes - 1}")
+        raise DataError(
+            path, f"{key} has labels {a.min()}..{a.max()}, outside 0..{num_classes - 1}"
+        )
     return a.astype(np.int64)
 
 
@@ -84,8 +89,13 @@ def _class_names(npz: np.lib.npyio.NpzFile, path: Path) -> tuple[str, ...]:
 
 
 def load_npz(
-    path: str | Path, *, seed: int = 0, train: int | None = None, valid: int | None = None,
-    test: int | None = None, class_names: tuple[str, ...] | None = None,
+    path: str | Path,
+    *,
+    seed: int = 0,
+    train: int | None = None,
+    valid: int | None = None,
+    test: int | None = None,
+    class_names: tuple[str, ...] | None = None,
     source: str | None = None,
 ) -> Dataset:
     """Load a ``.npz`` dataset in any of the three layouts (see the module docstring).
@@ -134,14 +144,30 @@ def load_npz(
         raise DataError(path, f"not a valid .npz file ({exc})") from None
     except MemoryError:
         raise DataError(path, "not a valid .npz file (too big for memory)") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, IndexError,
-            OverflowError, RuntimeError, NotImplementedError) as exc:
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        KeyError,
+        TypeError,
+        IndexError,
+        OverflowError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         raise DataError(path, f"not a valid .npz file ({type(exc).__name__}: {exc})") from None
 
 
-def _load(npz: np.lib.npyio.NpzFile, path: Path, seed: int, train: int | None,
-          valid: int | None, test: int | None, class_names: tuple[str, ...] | None,
-          source: str | None) -> Dataset:
+def _load(
+    npz: np.lib.npyio.NpzFile,
+    path: Path,
+    seed: int,
+    train: int | None,
+    valid: int | None,
+    test: int | None,
+    class_names: tuple[str, ...] | None,
+    source: str | None,
+) -> Dataset:
     keys = set(npz.files)
     names = class_names or _class_names(npz, path)
     k = len(names)
@@ -156,8 +182,11 @@ def _load(npz: np.lib.npyio.NpzFile, path: Path, seed: int, train: int | None,
         tr, va, te = (pair(f"x_{s}", f"y_{s}") for s in ("train", "valid", "test"))
         read = sum(len(s[1]) for s in (tr, va, te))
         all_labels = np.concatenate([tr[1], va[1], te[1]])
-        tr, va, te = (curate.take(*tr, train, rng), curate.take(*va, valid, rng),
-                      curate.take(*te, test, rng))
+        tr, va, te = (
+            curate.take(*tr, train, rng),
+            curate.take(*va, valid, rng),
+            curate.take(*te, test, rng),
+        )
     elif keys.issuperset(FOUR_KEYS):
         layout = f"Keras four keys: valid carved from train (seed {seed})"
         full_train, te_full = pair("x_train", "y_train"), pair("x_test", "y_test")
@@ -172,14 +201,20 @@ def _load(npz: np.lib.npyio.NpzFile, path: Path, seed: int, train: int | None,
         all_labels = y
         tr, va, te = curate.split_pool(x, y, seed=seed, train=train, valid=valid, test=test)
     else:
-        raise DataError(path, "missing keys: expected x_train, y_train, x_valid, y_valid, "
-                              "x_test, y_test (or x_train, y_train, x_test, y_test, or images, "
-                              f"labels); found {', '.join(sorted(keys)) or 'none'}")
+        raise DataError(
+            path,
+            "missing keys: expected x_train, y_train, x_valid, y_valid, "
+            "x_test, y_test (or x_train, y_train, x_test, y_test, or images, "
+            f"labels); found {', '.join(sorted(keys)) or 'none'}",
+        )
     provenance = Provenance(
         source=source or str(path),
         description=f"{path.name}: {read:,} images from an .npz file",
         images_read=read,
-        details={"format": ".npz", "layout": layout,
-                 "per_class_read": curate.per_class(all_labels, names)},
+        details={
+            "format": ".npz",
+            "layout": layout,
+            "per_class_read": curate.per_class(all_labels, names),
+        },
     )
     return curate.make_dataset(path.stem, names, tr, va, te, provenance)

@@ -21,17 +21,28 @@ KNOWN_SPECS: dict[str, str] = {
     "fonts-letters": "Letters A-J rendered from the fonts on this computer (built in, no download)",
     "fonts-digits": "Digits 0-9 rendered from the fonts on this computer (built in, no download)",
     "notmnist": "notMNIST letters A-J, large + small archives (downloads 256 MB): "
-                "200,000 train, 10,000 valid, 10,000 test",
+    "200,000 train, 10,000 valid, 10,000 test",
     "notmnist-small": "notMNIST small archive, ~18,700 letters A-J (downloads 8 MB)",
     "mnist": "MNIST handwritten digits 0-9, 60,000 + 10,000 (downloads 11 MB)",
     "fashion-mnist": "Fashion-MNIST clothing images in 10 classes, 60,000 + 10,000 "
-                     "(downloads 30 MB)",
+    "(downloads 30 MB)",
 }
 SIZE_KEYS = ("train", "valid", "test")
-FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts",
-             "/System/Library/Fonts", "/Library/Fonts", "~/Library/Fonts")
-FASHION_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+FONT_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.fonts",
+    "~/.local/share/fonts",
+    "/System/Library/Fonts",
+    "/Library/Fonts",
+    "~/Library/Fonts",
+)
+FASHION_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def detect_format(path: str | Path) -> str:
@@ -78,8 +89,11 @@ def detect_format(path: str | Path) -> str:
         return "notmnist-archive"
     if head in (b"\0\0\x08\x03", b"\0\0\x08\x01"):
         return "idx"
-    raise DataError(path, "unrecognised format; expected a notMNIST .tar.gz or folder, MNIST IDX "
-                          "files, an .npz or a notMNIST.pickle")
+    raise DataError(
+        path,
+        "unrecognised format; expected a notMNIST .tar.gz or folder, MNIST IDX "
+        "files, an .npz or a notMNIST.pickle",
+    )
 
 
 def describe_spec(spec: str) -> str:
@@ -91,9 +105,13 @@ def describe_spec(spec: str) -> str:
         fmt = detect_format(path)
     except DataError as exc:
         return f"{path.name}: {exc.problem}"
-    words = {"notmnist-archive": "notMNIST archive", "notmnist-folder": "notMNIST folder",
-             "idx": "MNIST-format IDX files", "npz": ".npz arrays",
-             "pickle": "notMNIST assignment pickle"}
+    words = {
+        "notmnist-archive": "notMNIST archive",
+        "notmnist-folder": "notMNIST folder",
+        "idx": "MNIST-format IDX files",
+        "npz": ".npz arrays",
+        "pickle": "notMNIST assignment pickle",
+    }
     return f"{words[fmt]}: {path}"
 
 
@@ -112,23 +130,27 @@ def _fonts_identity() -> dict[str, Any]:
     return ident
 
 
-def _build_fonts(kind: str, seed: int, sizes: dict[str, int],
-                 progress: ProgressFn | None) -> Dataset:
+def _build_fonts(
+    kind: str, seed: int, sizes: dict[str, int], progress: ProgressFn | None
+) -> Dataset:
     from core.data.fonts import build_font_dataset
 
     return build_font_dataset(kind, seed=seed, progress=progress, **sizes)
 
 
-def _build_named(spec: str, seed: int, sizes: dict[str, int], progress: ProgressFn | None,
-                 download: bool) -> Dataset:
+def _build_named(
+    spec: str, seed: int, sizes: dict[str, int], progress: ProgressFn | None, download: bool
+) -> Dataset:
     from core.data import download as dl
     from core.data import idx, notmnist, npz_source
 
     if spec in ("fonts-letters", "fonts-digits"):
         return _build_fonts(spec.removeprefix("fonts-"), seed, sizes, progress)
     if spec == "notmnist":
-        files = [dl.fetch(n, progress=progress, download=download)
-                 for n in ("notMNIST_large.tar.gz", "notMNIST_small.tar.gz")]
+        files = [
+            dl.fetch(n, progress=progress, download=download)
+            for n in ("notMNIST_large.tar.gz", "notMNIST_small.tar.gz")
+        ]
         return notmnist.load_notmnist(files, seed=seed, progress=progress, source=spec, **sizes)
     if spec == "notmnist-small":
         f = dl.fetch("notMNIST_small.tar.gz", progress=progress, download=download)
@@ -137,15 +159,24 @@ def _build_named(spec: str, seed: int, sizes: dict[str, int], progress: Progress
         f = dl.fetch("mnist.npz", progress=progress, download=download)
         return npz_source.load_npz(f, seed=seed, class_names=idx.DIGITS, source=spec, **sizes)
     if spec == "fashion-mnist":
-        files = [dl.fetch(f"fashion-mnist/{n}", progress=progress, download=download)
-                 for n in FASHION_FILES]
-        return idx.load_idx(files[0].parent, seed=seed, class_names=idx.FASHION, source=spec,
-                            name="Fashion-MNIST", **sizes)
+        files = [
+            dl.fetch(f"fashion-mnist/{n}", progress=progress, download=download)
+            for n in FASHION_FILES
+        ]
+        return idx.load_idx(
+            files[0].parent,
+            seed=seed,
+            class_names=idx.FASHION,
+            source=spec,
+            name="Fashion-MNIST",
+            **sizes,
+        )
     raise AssertionError(spec)
 
 
-def _build_path(path: Path, seed: int, sizes: dict[str, int],
-                progress: ProgressFn | None) -> Dataset:
+def _build_path(
+    path: Path, seed: int, sizes: dict[str, int], progress: ProgressFn | None
+) -> Dataset:
     from core.data import idx, notmnist, npz_source
 
     fmt = detect_format(path)
@@ -170,8 +201,14 @@ def _identity(spec: str, path: Path | None) -> Any:
 
 
 def load_dataset(
-    spec: str = "fonts-letters", *, sanitize: bool = False, seed: int = 0, use_cache: bool = True,
-    download: bool = True, progress: ProgressFn | None = None, **sizes: int,
+    spec: str = "fonts-letters",
+    *,
+    sanitize: bool = False,
+    seed: int = 0,
+    use_cache: bool = True,
+    download: bool = True,
+    progress: ProgressFn | None = None,
+    **sizes: int,
 ) -> Dataset:
     """Load, curate and cache the dataset named by ``spec``.
 

@@ -32,7 +32,7 @@ def normalized_stats(images: np.ndarray) -> tuple[float, float]:
     values = (np.arange(256, dtype=np.float64) - PIXEL_OFFSET) / PIXEL_SCALE
     mean = float((hist * values).sum() / total)
     var = float((hist * (values - mean) ** 2).sum() / total)
-    return mean, var ** 0.5
+    return mean, var**0.5
 
 
 def format_report(ds: Dataset) -> str:
@@ -57,8 +57,9 @@ def format_report(ds: Dataset) -> str:
         lines.append(f"    e.g. {example}")
     width = max(len(c) for c in ds.class_names) if ds.class_names else 1
     if "per_class_read" in d:
-        lines.append("per class, as read: " + "  ".join(
-            f"{c}={n:,}" for c, n in d["per_class_read"].items()))
+        lines.append(
+            "per class, as read: " + "  ".join(f"{c}={n:,}" for c, n in d["per_class_read"].items())
+        )
     lines.append(f"per class per split ({', '.join(ds.class_names)}):")
     for split in SPLITS:
         counts = ds.class_counts(split)
@@ -67,14 +68,20 @@ def format_report(ds: Dataset) -> str:
     if "overlap" in d:
         if "overlap_before_sanitize" in d:
             before = d["overlap_before_sanitize"]
-            lines.append("overlap before sanitize: " + ", ".join(
-                f"{OVERLAP_LABELS.get(k, k)} {v:,}" for k, v in before.items()))
+            lines.append(
+                "overlap before sanitize: "
+                + ", ".join(f"{OVERLAP_LABELS.get(k, k)} {v:,}" for k, v in before.items())
+            )
             dropped = d.get("sanitize_dropped", {})
-            lines.append(f"sanitize dropped: {dropped.get('valid', 0):,} valid, "
-                         f"{dropped.get('test', 0):,} test")
+            lines.append(
+                f"sanitize dropped: {dropped.get('valid', 0):,} valid, "
+                f"{dropped.get('test', 0):,} test"
+            )
         label = "overlap after sanitize" if d.get("sanitized") else "overlap"
-        lines.append(f"{label}: " + ", ".join(
-            f"{OVERLAP_LABELS.get(k, k)} {v:,}" for k, v in d["overlap"].items()))
+        lines.append(
+            f"{label}: "
+            + ", ".join(f"{OVERLAP_LABELS.get(k, k)} {v:,}" for k, v in d["overlap"].items())
+        )
     for split in SPLITS:
         x, _ = ds.split(split)
         mean, std = normalized_stats(x)
@@ -82,8 +89,15 @@ def format_report(ds: Dataset) -> str:
     return "\n".join(lines)
 
 
-def write_peek(ds: Dataset, path: str | Path, *, per_split: int = 20, columns: int = 10,
-               scale: int = 2, seed: int = 0) -> Path:
+def write_peek(
+    ds: Dataset,
+    path: str | Path,
+    *,
+    per_split: int = 20,
+    columns: int = 10,
+    scale: int = 2,
+    seed: int = 0,
+) -> Path:
     """Write a PNG grid of random samples from each split, each with its label.
 
     Parameters
@@ -122,16 +136,18 @@ def write_peek(ds: Dataset, path: str | Path, *, per_split: int = 20, columns: i
         x_all, y_all = ds.split(split)
         draw.text((pad, y0), f"{split} ({len(y_all):,})", fill=255, font=font)
         y0 += title_h
-        pick = np.sort(rng.choice(len(y_all), size=min(per_split, len(y_all)), replace=False)) \
-            if len(y_all) else np.zeros(0, np.int64)
+        pick = (
+            np.sort(rng.choice(len(y_all), size=min(per_split, len(y_all)), replace=False))
+            if len(y_all)
+            else np.zeros(0, np.int64)
+        )
         for i, idx in enumerate(pick):
             r, c = divmod(i, columns)
             left = pad + c * (cell + pad)
             top = y0 + r * (cell + label_h + pad)
             tile = Image.fromarray(x_all[idx]).resize((cell, cell), Image.Resampling.NEAREST)
             canvas.paste(tile, (left, top))
-            draw.text((left, top + cell), ds.class_names[int(y_all[idx])][:8], fill=255,
-                      font=font)
+            draw.text((left, top + cell), ds.class_names[int(y_all[idx])][:8], fill=255, font=font)
         y0 += rows_per_split * (cell + label_h + pad)
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(path, format="PNG")

@@ -20,15 +20,22 @@ SPLIT_MIN_UNITS = 512
 def _initializers(spec: ModelSpec, conv: bool, seed: int) -> dict:
     if spec.init == "lesson":
         std = 0.1 if conv else 1.0
-        return {"kernel_initializer": keras.initializers.TruncatedNormal(stddev=std, seed=seed),
-                "bias_initializer": "zeros"}
+        return {
+            "kernel_initializer": keras.initializers.TruncatedNormal(stddev=std, seed=seed),
+            "bias_initializer": "zeros",
+        }
     if spec.activation == "relu" and spec.family != "logreg":
         return {"kernel_initializer": keras.initializers.HeNormal(seed=seed)}
     return {"kernel_initializer": keras.initializers.GlorotUniform(seed=seed)}
 
 
-def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
-                seed: int = 0, dense_parts: int = 1) -> keras.Model:
+def build_model(
+    spec: ModelSpec,
+    num_classes: int = 10,
+    dropout: float = 0.0,
+    seed: int = 0,
+    dense_parts: int = 1,
+) -> keras.Model:
     """Return an (unbuilt-optimizer) Keras model for ``spec`` producing logits.
 
     With ``dense_parts > 1`` each hidden layer of at least :data:`SPLIT_MIN_UNITS` units is a
@@ -37,8 +44,10 @@ def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
     """
     if spec.activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {spec.activation!r}; use one of {ACTIVATIONS}")
-    layers: list[keras.layers.Layer] = [keras.Input((28, 28), dtype="uint8"),
-                                        NormalizePixels(name="normalize")]
+    layers: list[keras.layers.Layer] = [
+        keras.Input((28, 28), dtype="uint8"),
+        NormalizePixels(name="normalize"),
+    ]
     seeds = iter(range(seed * 1000, seed * 1000 + 1000))
 
     def block(layer: keras.layers.Layer, index: int, prefix: str, drop: bool) -> None:
@@ -52,9 +61,19 @@ def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
     if spec.family == "cnn":
         layers.append(keras.layers.Reshape((28, 28, 1), name="to_image"))
         for i, (kernel, depth, stride) in enumerate(spec.convs):
-            block(keras.layers.Conv2D(depth, kernel, strides=stride, padding="same",
-                                      name=f"conv_{i}", **_initializers(spec, True, next(seeds))),
-                  i, "conv", drop=False)
+            block(
+                keras.layers.Conv2D(
+                    depth,
+                    kernel,
+                    strides=stride,
+                    padding="same",
+                    name=f"conv_{i}",
+                    **_initializers(spec, True, next(seeds)),
+                ),
+                i,
+                "conv",
+                drop=False,
+            )
             if spec.pool:
                 layers.append(keras.layers.MaxPooling2D(2, 2, padding="same", name=f"pool_{i}"))
     elif spec.family not in ("logreg", "mlp"):
@@ -63,12 +82,15 @@ def build_model(spec: ModelSpec, num_classes: int = 10, dropout: float = 0.0,
     if spec.family != "logreg":
         for i, units in enumerate(spec.hidden):
             init = _initializers(spec, False, next(seeds))
-            dense = (SplitDense(units, dense_parts, name=f"hidden_{i}", **init)
-                     if dense_parts > 1 and units >= SPLIT_MIN_UNITS
-                     else keras.layers.Dense(units, name=f"hidden_{i}", **init))
+            dense = (
+                SplitDense(units, dense_parts, name=f"hidden_{i}", **init)
+                if dense_parts > 1 and units >= SPLIT_MIN_UNITS
+                else keras.layers.Dense(units, name=f"hidden_{i}", **init)
+            )
             block(dense, i, "hidden", drop=True)
-    layers.append(keras.layers.Dense(num_classes, name="output",
-                                     **_initializers(spec, False, next(seeds))))
+    layers.append(
+        keras.layers.Dense(num_classes, name="output", **_initializers(spec, False, next(seeds)))
+    )
     return keras.Sequential(layers, name=f"glyph_lab_{spec.family}")
 
 

@@ -39,16 +39,22 @@ class KnobDropout(keras.layers.Layer):
     def build(self, input_shape: tuple) -> None:
         """Create the rate variable."""
         self.rate = self.add_weight(
-            name="rate", shape=(), trainable=False,
-            initializer=keras.initializers.Constant(self.initial_rate))
+            name="rate",
+            shape=(),
+            trainable=False,
+            initializer=keras.initializers.Constant(self.initial_rate),
+        )
 
     def call(self, inputs: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Zero each unit with probability ``rate`` and scale the rest by ``1 / (1 - rate)``."""
         if not training:
             return inputs
         rate = tf.convert_to_tensor(self.rate)
-        return tf.cond(rate > 0.0, lambda: inputs * self._keep_scale(tf.shape(inputs), rate),
-                       lambda: tf.identity(inputs))
+        return tf.cond(
+            rate > 0.0,
+            lambda: inputs * self._keep_scale(tf.shape(inputs), rate),
+            lambda: tf.identity(inputs),
+        )
 
     def scale(self, shape: tf.Tensor) -> tf.Tensor:
         """What training multiplies inputs of ``shape`` by: a fresh ``keep / (1 - rate)``.
@@ -57,8 +63,11 @@ class KnobDropout(keras.layers.Layer):
         hand-written backward pass (see :mod:`core.training.dense_backprop`).
         """
         rate = tf.convert_to_tensor(self.rate)
-        return tf.cond(rate > 0.0, lambda: self._keep_scale(shape, rate),
-                       lambda: tf.ones(shape, self.compute_dtype))
+        return tf.cond(
+            rate > 0.0,
+            lambda: self._keep_scale(shape, rate),
+            lambda: tf.ones(shape, self.compute_dtype),
+        )
 
     def _keep_scale(self, shape: tf.Tensor, rate: tf.Tensor) -> tf.Tensor:
         noise = keras.random.uniform(shape, seed=self.seed_generator)
@@ -80,8 +89,14 @@ class SplitDense(keras.layers.Layer):
     the blocks run on both cores at once instead of handing every op to a thread pool.
     """
 
-    def __init__(self, units: int, parts: int = 2, kernel_initializer: object = "glorot_uniform",
-                 bias_initializer: object = "zeros", **kwargs: object) -> None:
+    def __init__(
+        self,
+        units: int,
+        parts: int = 2,
+        kernel_initializer: object = "glorot_uniform",
+        bias_initializer: object = "zeros",
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)
         if not 1 <= parts <= units:
             raise ValueError(f"parts must be between 1 and units ({units}), got {parts}")
@@ -93,21 +108,29 @@ class SplitDense(keras.layers.Layer):
     def build(self, input_shape: tuple) -> None:
         """Draw the whole kernel once and give each block its columns."""
         full = keras.ops.convert_to_numpy(
-            self.kernel_initializer((int(input_shape[-1]), self.units)))
+            self.kernel_initializer((int(input_shape[-1]), self.units))
+        )
         edges = [round(p * self.units / self.parts) for p in range(self.parts + 1)]
         self.kernels, self.biases = [], []
         for p, (a, b) in enumerate(itertools.pairwise(edges)):
             block = full[:, a:b]
-            self.kernels.append(self.add_weight(
-                name=f"kernel_{p}", shape=block.shape,
-                initializer=lambda shape, dtype=None, block=block: tf.constant(block, dtype)))
-            self.biases.append(self.add_weight(name=f"bias_{p}", shape=(b - a,),
-                                               initializer=self.bias_initializer))
+            self.kernels.append(
+                self.add_weight(
+                    name=f"kernel_{p}",
+                    shape=block.shape,
+                    initializer=lambda shape, dtype=None, block=block: tf.constant(block, dtype),
+                )
+            )
+            self.biases.append(
+                self.add_weight(name=f"bias_{p}", shape=(b - a,), initializer=self.bias_initializer)
+            )
 
     def call(self, inputs: tf.Tensor) -> tf.Tensor:
         """``inputs @ kernel + bias``, block by block."""
-        return tf.concat([tf.matmul(inputs, k) + b
-                          for k, b in zip(self.kernels, self.biases, strict=True)], axis=-1)
+        return tf.concat(
+            [tf.matmul(inputs, k) + b for k, b in zip(self.kernels, self.biases, strict=True)],
+            axis=-1,
+        )
 
     @property
     def kernel(self) -> tf.Tensor:
@@ -120,6 +143,10 @@ class SplitDense(keras.layers.Layer):
 
     def get_config(self) -> dict:
         """Serializable settings."""
-        return {**super().get_config(), "units": self.units, "parts": self.parts,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "parts": self.parts,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+        }

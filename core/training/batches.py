@@ -15,8 +15,9 @@ class BatchSchedule:
     training set only, the lesson's overfitting demo; otherwise every epoch is a new permutation.
     """
 
-    def __init__(self, train_size: int, batch_size: int, restrict_batches: int = 0,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, train_size: int, batch_size: int, restrict_batches: int = 0, seed: int = 0
+    ) -> None:
         self.train_size = train_size
         self.batch_size = batch_size
         self.restrict_batches = restrict_batches
@@ -38,12 +39,12 @@ class BatchSchedule:
         for i in range(k):
             if self.restrict_batches:
                 b = self._step % self.restrict_batches
-                out[i] = self._order[b * self.batch_size:(b + 1) * self.batch_size]
+                out[i] = self._order[b * self.batch_size : (b + 1) * self.batch_size]
             else:
                 if self._pos + self.batch_size > self.train_size:
                     self._order = self._rng.permutation(self.train_size).astype(np.int32)
                     self._pos = 0
-                out[i] = self._order[self._pos:self._pos + self.batch_size]
+                out[i] = self._order[self._pos : self._pos + self.batch_size]
                 self._pos += self.batch_size
             self._step += 1
         return out

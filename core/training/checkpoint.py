@@ -56,9 +56,13 @@ def tf_checkpoint(trainer: Trainer) -> Any:
     """The ``tf.train.Checkpoint`` over a trainer's model, optimizer, step and knob variables."""
     import tensorflow as tf
 
-    return tf.train.Checkpoint(model=trainer.model, optimizer=trainer.optimizer,
-                               step=trainer.step, learning_rate=trainer.learning_rate,
-                               l2=trainer.l2)
+    return tf.train.Checkpoint(
+        model=trainer.model,
+        optimizer=trainer.optimizer,
+        step=trainer.step,
+        learning_rate=trainer.learning_rate,
+        l2=trainer.l2,
+    )
 
 
 def save_npz_atomic(path: Path, **arrays: Any) -> None:
@@ -106,13 +110,20 @@ def write_checkpoint(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
         schedule_step=np.array(sched._step, np.int64),
         rng_state=np.array(json.dumps(sched._rng.bit_generator.state)),
         evals=np.array(json.dumps(trainer.evals, default=json_default)),
-        knobs=np.array(json.dumps({k: trainer.knob(k) for k in ("learning_rate", "l2",
-                                                                 "dropout")})),
+        knobs=np.array(
+            json.dumps({k: trainer.knob(k) for k in ("learning_rate", "l2", "dropout")})
+        ),
     )
     written = datetime.now().isoformat(timespec="seconds")
-    write_json_atomic(run_dir / POINTER_FILE, {
-        "step": step, "tf_prefix": os.path.relpath(prefix, run_dir),
-        "state": os.path.relpath(state, run_dir), "written": written})
+    write_json_atomic(
+        run_dir / POINTER_FILE,
+        {
+            "step": step,
+            "tf_prefix": os.path.relpath(prefix, run_dir),
+            "state": os.path.relpath(state, run_dir),
+            "written": written,
+        },
+    )
     _prune(folder, keep={prefix.name, _prev_prefix_name(folder, prefix.name)})
     return CheckpointRef(step, prefix, state, written)
 
@@ -148,8 +159,12 @@ def latest_checkpoint(run_dir: str | Path) -> CheckpointRef | None:
         return None
     try:
         meta = json.loads(pointer.read_text())
-        ref = CheckpointRef(int(meta["step"]), run_dir / meta["tf_prefix"],
-                            run_dir / meta["state"], str(meta.get("written", "")))
+        ref = CheckpointRef(
+            int(meta["step"]),
+            run_dir / meta["tf_prefix"],
+            run_dir / meta["state"],
+            str(meta.get("written", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataError(pointer, f"unreadable checkpoint pointer ({exc})") from None
     if not Path(str(ref.tf_prefix) + ".index").is_file() or not ref.state.is_file():
@@ -211,8 +226,11 @@ def restore_trainer(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
         with np.load(ref.state, allow_pickle=False) as z:
             order = z["schedule_order"]
             if len(order) != trainer.schedule.train_size:
-                raise DataError(ref.state, f"the run was trained on {len(order)} images but the "
-                                           f"dataset has {trainer.schedule.train_size}")
+                raise DataError(
+                    ref.state,
+                    f"the run was trained on {len(order)} images but the "
+                    f"dataset has {trainer.schedule.train_size}",
+                )
             sched = trainer.schedule
             sched._order = order.astype(np.int32)
             sched._pos = int(z["schedule_pos"])
@@ -231,6 +249,8 @@ def restore_trainer(trainer: Trainer, run_dir: str | Path) -> CheckpointRef:
         raise DataError(ref.state, f"unreadable trainer state ({exc})") from None
     trainer._restore_knobs(knobs)
     if int(trainer.step.numpy()) != ref.step:
-        raise DataError(ref.state, f"the checkpoint is at step {int(trainer.step.numpy())} "
-                                   f"but its state says {ref.step}")
+        raise DataError(
+            ref.state,
+            f"the checkpoint is at step {int(trainer.step.numpy())} but its state says {ref.step}",
+        )
     return ref

@@ -42,9 +42,16 @@ class TrainConfig:
     def from_preset(cls, name: str, **overrides: Any) -> TrainConfig:
         """The preset's settings with ``overrides`` (``None`` values are ignored)."""
         p = get_preset(name)
-        cfg = cls(preset=p.name, dataset=p.dataset, steps=p.steps, batch_size=p.batch_size,
-                  learning_rate=p.learning_rate, l2=p.l2, dropout=p.dropout,
-                  restrict_batches=p.restrict_batches)
+        cfg = cls(
+            preset=p.name,
+            dataset=p.dataset,
+            steps=p.steps,
+            batch_size=p.batch_size,
+            learning_rate=p.learning_rate,
+            l2=p.l2,
+            dropout=p.dropout,
+            restrict_batches=p.restrict_batches,
+        )
         known = {f.name for f in fields(cls)}
         bad = set(overrides) - known
         if bad:
@@ -66,7 +73,8 @@ class TrainConfig:
             raise ValueError(f"dropout rate must be in [0, 1) (got {self.dropout})")
         if self.restrict_batches < 0:
             raise ValueError(
-                f"restrict-batches must be 0 (off) or more (got {self.restrict_batches})")
+                f"restrict-batches must be 0 (off) or more (got {self.restrict_batches})"
+            )
         for name in ("eval_every", "snapshot_every", "log_every", "steps_per_call", "dense_parts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least 1")
@@ -74,16 +82,21 @@ class TrainConfig:
             raise ValueError(f"chunk seconds must be 0 or more (got {self.chunk_seconds})")
         if not (self.checkpoint_seconds >= 0):
             raise ValueError(
-                f"checkpoint seconds must be 0 or more (got {self.checkpoint_seconds})")
+                f"checkpoint seconds must be 0 or more (got {self.checkpoint_seconds})"
+            )
         if train_size is not None:
             if self.batch_size > train_size:
-                raise ValueError(f"batch size {self.batch_size} is larger than the training set "
-                                 f"({train_size} images)")
+                raise ValueError(
+                    f"batch size {self.batch_size} is larger than the training set "
+                    f"({train_size} images)"
+                )
             if self.restrict_batches * self.batch_size > train_size:
                 need = self.restrict_batches * self.batch_size
-                raise ValueError(f"restricting to {self.restrict_batches} batches of "
-                                 f"{self.batch_size} needs {need} images but the training set "
-                                 f"has {train_size}")
+                raise ValueError(
+                    f"restricting to {self.restrict_batches} batches of "
+                    f"{self.batch_size} needs {need} images but the training set "
+                    f"has {train_size}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form."""

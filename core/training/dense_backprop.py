@@ -49,8 +49,11 @@ def dense_plan(layers: list) -> list[_Stage] | None:
             continue
         if isinstance(layer, SplitDense):
             stages.append(_Stage("dense", layer, tuple(layer.kernels), tuple(layer.biases)))
-        elif (isinstance(layer, keras.layers.Dense) and layer.use_bias
-              and layer.activation is keras.activations.linear):
+        elif (
+            isinstance(layer, keras.layers.Dense)
+            and layer.use_bias
+            and layer.activation is keras.activations.linear
+        ):
             stages.append(_Stage("dense", layer, (layer.kernel,), (layer.bias,)))
         elif isinstance(layer, keras.layers.Activation) and layer.activation in ACTIVATIONS:
             stages.append(_Stage(ACTIVATIONS[layer.activation], layer))
@@ -75,8 +78,9 @@ class DenseBackprop:
         stages = dense_plan(layers)
         return cls(stages) if stages is not None else None
 
-    def gradients(self, x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor, dropout: bool
-                  ) -> tuple[tf.Tensor, tf.Tensor, dict[int, tf.Tensor]]:
+    def gradients(
+        self, x: tf.Tensor, y: tf.Tensor, batch: tf.Tensor, dropout: bool
+    ) -> tuple[tf.Tensor, tf.Tensor, dict[int, tf.Tensor]]:
         """Summed cross-entropy, logits and gradients for images ``x`` and labels ``y``.
 
         ``x`` is the normalized batch (or a part of it); gradients are of the summed loss
@@ -101,32 +105,34 @@ class DenseBackprop:
                 saved.append(masks)
                 blocks = [b * m for b, m in zip(blocks, masks, strict=True)]
             else:
-                blocks = [tf.nn.relu(b) if stage.kind == "relu" else tf.sigmoid(b)
-                          for b in blocks]
+                blocks = [tf.nn.relu(b) if stage.kind == "relu" else tf.sigmoid(b) for b in blocks]
                 saved.append(blocks)
         logits = blocks[0]
-        losses, backprop = tf.raw_ops.SparseSoftmaxCrossEntropyWithLogits(features=logits,
-                                                                          labels=y)
+        losses, backprop = tf.raw_ops.SparseSoftmaxCrossEntropyWithLogits(features=logits, labels=y)
         grad_blocks = [backprop / tf.cast(batch, backprop.dtype)]
         grads: dict[int, tf.Tensor] = {}
         first_dense = next(i for i, s in enumerate(stages) if s.kind == "dense")
         for i in range(len(stages) - 1, -1, -1):
             stage, kept = stages[i], saved[i]
             if stage.kind == "dense":
-                grad_blocks = self._dense_backward(stage, *kept, grad_blocks, grads,
-                                                   inputs_needed=i > first_dense)
+                grad_blocks = self._dense_backward(
+                    stage, *kept, grad_blocks, grads, inputs_needed=i > first_dense
+                )
             elif stage.kind == "dropout":
                 grad_blocks = [g * m for g, m in zip(grad_blocks, kept, strict=True)]
             elif stage.kind == "relu":
-                grad_blocks = [tf.raw_ops.ReluGrad(gradients=g, features=a)
-                               for g, a in zip(grad_blocks, kept, strict=True)]
+                grad_blocks = [
+                    tf.raw_ops.ReluGrad(gradients=g, features=a)
+                    for g, a in zip(grad_blocks, kept, strict=True)
+                ]
             else:
                 grad_blocks = [g * a * (1.0 - a) for g, a in zip(grad_blocks, kept, strict=True)]
         return tf.reduce_sum(losses), logits, grads
 
     @staticmethod
-    def _dense(stage: _Stage, blocks: list[tf.Tensor], rows: list[list[tf.Tensor]]
-               ) -> list[tf.Tensor]:
+    def _dense(
+        stage: _Stage, blocks: list[tf.Tensor], rows: list[list[tf.Tensor]]
+    ) -> list[tf.Tensor]:
         """Output blocks of a dense stage: each of its blocks from every input block.
 
         ``rows[j]`` is the stage's kernel ``j`` cut by rows to match ``blocks``.
@@ -138,13 +144,19 @@ class DenseBackprop:
         return out
 
     @staticmethod
-    def _dense_backward(stage: _Stage, inputs: list[tf.Tensor], rows: list[list[tf.Tensor]],
-                        grad_out: list[tf.Tensor], grads: dict[int, tf.Tensor],
-                        inputs_needed: bool) -> list[tf.Tensor]:
+    def _dense_backward(
+        stage: _Stage,
+        inputs: list[tf.Tensor],
+        rows: list[list[tf.Tensor]],
+        grad_out: list[tf.Tensor],
+        grads: dict[int, tf.Tensor],
+        inputs_needed: bool,
+    ) -> list[tf.Tensor]:
         """Record a dense stage's kernel and bias gradients; the gradient of its input blocks."""
         grad_in: list[list[tf.Tensor]] = [[] for _ in inputs]
-        for kernel, kernel_rows, bias, g in zip(stage.kernels, rows, stage.biases, grad_out,
-                                                strict=True):
+        for kernel, kernel_rows, bias, g in zip(
+            stage.kernels, rows, stage.biases, grad_out, strict=True
+        ):
             grads[id(bias)] = tf.reduce_sum(g, 0)
             parts = [tf.matmul(a, g, transpose_a=True) for a in inputs]
             grads[id(kernel)] = parts[0] if len(parts) == 1 else tf.concat(parts, 0)

@@ -105,5 +105,13 @@ class RunFailed:
     details: str = ""
 
 
-Event = (RunStarted | StepMetrics | EvalMetrics | WeightSnapshot | KnobChanged | RunPaused
-         | RunFinished | RunFailed)
+Event = (
+    RunStarted
+    | StepMetrics
+    | EvalMetrics
+    | WeightSnapshot
+    | KnobChanged
+    | RunPaused
+    | RunFinished
+    | RunFailed
+)

@@ -16,27 +16,38 @@ class StepLog:
     runs with and without L2 compare on one scale.
     """
 
-    COLUMNS = ("step", "minibatch_loss", "minibatch_accuracy", "learning_rate",
-               "minibatch_cross_entropy")
+    COLUMNS = (
+        "step",
+        "minibatch_loss",
+        "minibatch_accuracy",
+        "learning_rate",
+        "minibatch_cross_entropy",
+    )
 
     def __init__(self, capacity: int = 1024) -> None:
         self._data = np.zeros((capacity, len(self.COLUMNS)), dtype=np.float64)
         self.n = 0
 
-    def extend(self, steps: np.ndarray, losses: np.ndarray, accs: np.ndarray,
-               lrs: np.ndarray, xents: np.ndarray | None = None) -> None:
+    def extend(
+        self,
+        steps: np.ndarray,
+        losses: np.ndarray,
+        accs: np.ndarray,
+        lrs: np.ndarray,
+        xents: np.ndarray | None = None,
+    ) -> None:
         """Append a chunk of steps (``xents`` defaults to ``losses``: runs without L2)."""
         k = len(steps)
         while self.n + k > len(self._data):
             self._data = np.concatenate([self._data, np.zeros_like(self._data)])
         xents = losses if xents is None else xents
-        self._data[self.n:self.n + k] = np.column_stack([steps, losses, accs, lrs, xents])
+        self._data[self.n : self.n + k] = np.column_stack([steps, losses, accs, lrs, xents])
         self.n += k
 
     @property
     def array(self) -> np.ndarray:
         """The rows written so far, shape (n, 5)."""
-        return self._data[:self.n]
+        return self._data[: self.n]
 
 
 def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
@@ -50,8 +61,17 @@ def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
         for row in steps.array:
             step = int(row[0])
             e = by_step.get(step, {})
-            w.writerow([step, f"{row[1]:.6g}", f"{row[2]:.6g}", f"{row[3]:.6g}",
-                        e.get("valid_loss", ""), e.get("valid_accuracy", ""), f"{row[4]:.6g}"])
+            w.writerow(
+                [
+                    step,
+                    f"{row[1]:.6g}",
+                    f"{row[2]:.6g}",
+                    f"{row[3]:.6g}",
+                    e.get("valid_loss", ""),
+                    e.get("valid_accuracy", ""),
+                    f"{row[4]:.6g}",
+                ]
+            )
     tmp.replace(path)
 
 
@@ -84,7 +104,12 @@ def read_history_csv(path: Path) -> tuple[np.ndarray, list[dict]]:
             xent = rec[6] if has_xent and len(rec) > 6 and rec[6] != "" else rec[1]
             rows.append([*(float(v) for v in rec[:4]), float(xent)])
             if len(rec) >= 6 and rec[4] != "":
-                evals.append({"step": int(rec[0]), "valid_loss": float(rec[4]),
-                              "valid_accuracy": float(rec[5])})
+                evals.append(
+                    {
+                        "step": int(rec[0]),
+                        "valid_loss": float(rec[4]),
+                        "valid_accuracy": float(rec[5]),
+                    }
+                )
     data = np.array(rows, np.float64).reshape(-1, len(StepLog.COLUMNS))
     return data, evals

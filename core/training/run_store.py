@@ -57,13 +57,21 @@ def process_start_time(pid: int) -> str | None:
 def write_settings(trainer: Trainer, run_dir: Path) -> None:
     """Write ``settings.json``: the config, class names and the dataset's description."""
     ds = trainer.dataset
-    write_json_atomic(run_dir / SETTINGS_FILE, {
-        "settings": trainer.config.to_dict(),
-        "class_names": list(ds.class_names),
-        "dataset": {"name": ds.name, "spec": trainer.config.dataset,
-                    "description": ds.provenance.description,
-                    "train": len(ds.train_x), "valid": len(ds.valid_x), "test": len(ds.test_x)},
-    })
+    write_json_atomic(
+        run_dir / SETTINGS_FILE,
+        {
+            "settings": trainer.config.to_dict(),
+            "class_names": list(ds.class_names),
+            "dataset": {
+                "name": ds.name,
+                "spec": trainer.config.dataset,
+                "description": ds.provenance.description,
+                "train": len(ds.train_x),
+                "valid": len(ds.valid_x),
+                "test": len(ds.test_x),
+            },
+        },
+    )
 
 
 def read_settings(run_dir: str | Path) -> dict:
@@ -86,24 +94,39 @@ def read_settings(run_dir: str | Path) -> dict:
     return meta
 
 
-def write_status(run_dir: Path, state: str, trainer: Trainer, steps_done: int,
-                 message: str = "", started: str | None = None) -> None:
+def write_status(
+    run_dir: Path,
+    state: str,
+    trainer: Trainer,
+    steps_done: int,
+    message: str = "",
+    started: str | None = None,
+) -> None:
     """Write ``status.json`` for ``trainer``'s run (this process's pid and start time)."""
     if state not in STATES:
         raise ValueError(f"unknown run state {state!r}")
-    accs = [e["valid_accuracy"] for e in trainer.evals
-            if np.isfinite(e.get("valid_accuracy", np.nan))]
+    accs = [
+        e["valid_accuracy"] for e in trainer.evals if np.isfinite(e.get("valid_accuracy", np.nan))
+    ]
     old = read_status(run_dir)
     pid = os.getpid()
-    write_json_atomic(run_dir / STATUS_FILE, {
-        "state": state, "pid": pid, "process_start": process_start_time(pid),
-        "host": socket.gethostname(),
-        "started": started or old.get("started") or _now(), "updated": _now(),
-        "steps_done": int(steps_done), "total_steps": int(trainer.config.steps),
-        "best_valid_accuracy": max(accs) if accs else None,
-        "preset": trainer.config.preset, "dataset": trainer.config.dataset,
-        "message": message,
-    })
+    write_json_atomic(
+        run_dir / STATUS_FILE,
+        {
+            "state": state,
+            "pid": pid,
+            "process_start": process_start_time(pid),
+            "host": socket.gethostname(),
+            "started": started or old.get("started") or _now(),
+            "updated": _now(),
+            "steps_done": int(steps_done),
+            "total_steps": int(trainer.config.steps),
+            "best_valid_accuracy": max(accs) if accs else None,
+            "preset": trainer.config.preset,
+            "dataset": trainer.config.dataset,
+            "message": message,
+        },
+    )
 
 
 def read_status(run_dir: str | Path) -> dict:
@@ -123,8 +146,10 @@ def write_timeline(run_dir: Path, snapshots: list[WeightSnapshot]) -> None:
     arrays: dict[str, np.ndarray] = {
         "steps": np.array([s.step for s in snapshots], np.int64),
         "limits": np.array([s.limit for s in snapshots], np.float64),
-        "kind": np.array(first.kind), "tile_shape": np.array(first.tile_shape, np.int64),
-        "grid": np.array(first.grid, np.int64), "labels": np.array(list(first.labels), dtype=str),
+        "kind": np.array(first.kind),
+        "tile_shape": np.array(first.tile_shape, np.int64),
+        "grid": np.array(first.grid, np.int64),
+        "labels": np.array(list(first.labels), dtype=str),
     }
     for i, s in enumerate(snapshots):
         arrays[f"mosaic_{i}"] = s.mosaic
@@ -149,10 +174,18 @@ def read_timeline(run_dir: str | Path, *, last_only: bool = False) -> list[Weigh
             kind, tile, grid = str(z["kind"]), tuple(z["tile_shape"]), tuple(z["grid"])
             labels = tuple(str(s) for s in z["labels"].tolist())
             entries = list(enumerate(zip(z["steps"], z["limits"], strict=True)))
-            return [WeightSnapshot(int(step), kind, z[f"mosaic_{i}"].astype(np.float32),
-                                   (int(tile[0]), int(tile[1])), (int(grid[0]), int(grid[1])),
-                                   float(limit), labels)
-                    for i, (step, limit) in (entries[-1:] if last_only else entries)]
+            return [
+                WeightSnapshot(
+                    int(step),
+                    kind,
+                    z[f"mosaic_{i}"].astype(np.float32),
+                    (int(tile[0]), int(tile[1])),
+                    (int(grid[0]), int(grid[1])),
+                    float(limit),
+                    labels,
+                )
+                for i, (step, limit) in (entries[-1:] if last_only else entries)
+            ]
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(path, f"unreadable weight timeline ({exc})") from None
 
@@ -167,8 +200,9 @@ def add_to_timeline(snapshots: list[WeightSnapshot], snap: WeightSnapshot) -> No
         snapshots.pop()
     f16 = np.finfo(np.float16).max
     mosaic = np.clip(np.asarray(snap.mosaic, np.float32), -f16, f16).astype(np.float16)
-    small = WeightSnapshot(snap.step, snap.kind, mosaic,
-                           snap.tile_shape, snap.grid, snap.limit, snap.labels)
+    small = WeightSnapshot(
+        snap.step, snap.kind, mosaic, snap.tile_shape, snap.grid, snap.limit, snap.labels
+    )
     snapshots.append(small)
     cap = max(2, min(MAX_SNAPSHOTS, MAX_SNAPSHOT_BYTES // max(small.mosaic.nbytes, 1)))
     while len(snapshots) > cap:
@@ -186,10 +220,16 @@ def save_run(trainer: Trainer, final: dict, seconds: float, run_dir: str | Path)
     os.replace(tmp_model, path / MODEL_FILE)
     write_settings(trainer, path)
     steps = int(trainer.steps_log.n)
-    write_json_atomic(path / METRICS_FILE, {
-        "final": final, "seconds": seconds, "steps": steps,
-        "steps_per_second": steps / max(seconds, 1e-9), "evaluations": trainer.evals,
-    })
+    write_json_atomic(
+        path / METRICS_FILE,
+        {
+            "final": final,
+            "seconds": seconds,
+            "steps": steps,
+            "steps_per_second": steps / max(seconds, 1e-9),
+            "evaluations": trainer.evals,
+        },
+    )
     write_history_csv(path / HISTORY_FILE, trainer.steps_log, trainer.evals)
     return path
 
@@ -214,10 +254,12 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, dict]:
     path = Path(run_dir)
     model_path = path / MODEL_FILE
     settings_path = path / SETTINGS_FILE
-    if not settings_path.is_file() or not (model_path.is_file()
-                                           or (path / "checkpoint.json").is_file()):
-        raise FileNotFoundError(f"{path}: not a Glyph Lab run folder (needs {MODEL_FILE} and "
-                                f"{SETTINGS_FILE})")
+    if not settings_path.is_file() or not (
+        model_path.is_file() or (path / "checkpoint.json").is_file()
+    ):
+        raise FileNotFoundError(
+            f"{path}: not a Glyph Lab run folder (needs {MODEL_FILE} and {SETTINGS_FILE})"
+        )
     meta = read_settings(path)
     if model_path.is_file():
         return keras.models.load_model(model_path, compile=False), meta
@@ -227,9 +269,13 @@ def load_run(run_dir: str | Path) -> tuple[keras.Model, dict]:
     from core.training.config import OLDER_RUN_SETTINGS
 
     cfg = {**OLDER_RUN_SETTINGS, **meta["settings"]}
-    model = build_model(get_preset(cfg["preset"]).model, len(meta["class_names"]),
-                        float(cfg.get("dropout", 0.0)), seed=int(cfg.get("seed", 0)),
-                        dense_parts=int(cfg["dense_parts"]))
+    model = build_model(
+        get_preset(cfg["preset"]).model,
+        len(meta["class_names"]),
+        float(cfg.get("dropout", 0.0)),
+        seed=int(cfg.get("seed", 0)),
+        dense_parts=int(cfg["dense_parts"]),
+    )
     restore_model_weights(model, path)
     return model, meta
 

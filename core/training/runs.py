@@ -152,14 +152,19 @@ def read_run_info(path: str | Path) -> RunInfo:
         if ref is not None:
             steps_done = ref.step
     return RunInfo(
-        id=path.name, path=path, preset=str(cfg.get("preset", "?")),
+        id=path.name,
+        path=path,
+        preset=str(cfg.get("preset", "?")),
         dataset=str(cfg.get("dataset", "?")),
-        status=state, steps_done=steps_done,
+        status=state,
+        steps_done=steps_done,
         total_steps=int(status.get("total_steps") or cfg.get("steps") or 0),
         best_valid_accuracy=None if best is None else float(best),
-        started=str(status.get("started") or ""), message=str(status.get("message") or ""),
+        started=str(status.get("started") or ""),
+        message=str(status.get("message") or ""),
         has_model=(path / run_store.MODEL_FILE).is_file(),
-        resumable=(path / POINTER_FILE).is_file())
+        resumable=(path / POINTER_FILE).is_file(),
+    )
 
 
 def list_runs(root: str | Path | None = None) -> list[RunInfo]:
@@ -191,8 +196,12 @@ def find_run(run: str | Path, root: str | Path | None = None) -> Path:
     root = Path(root) if root is not None else runs_dir()
     text = str(run)
     by_id = root / text
-    if text and "/" not in text and os.sep not in text \
-            and (by_id / run_store.SETTINGS_FILE).is_file():
+    if (
+        text
+        and "/" not in text
+        and os.sep not in text
+        and (by_id / run_store.SETTINGS_FILE).is_file()
+    ):
         return by_id
     as_path = Path(text).expanduser()
     if text and (as_path / run_store.SETTINGS_FILE).is_file():

@@ -63,8 +63,9 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
     """Counts with rows = true class and columns = predicted class."""
-    return np.bincount(true * num_classes + predicted,
-                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    return np.bincount(true * num_classes + predicted, minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes
+    )
 
 
 class Trainer:
@@ -76,12 +77,18 @@ class Trainer:
         self.dataset = dataset
         self.preset = get_preset(config.preset)
         keras.utils.set_random_seed(config.seed)
-        self.model = build_model(self.preset.model, dataset.num_classes, config.dropout,
-                                 seed=config.seed, dense_parts=config.dense_parts)
+        self.model = build_model(
+            self.preset.model,
+            dataset.num_classes,
+            config.dropout,
+            seed=config.seed,
+            dense_parts=config.dense_parts,
+        )
         self.optimizer = make_optimizer(self.preset.optimizer, config.learning_rate)
         self.optimizer.build(self.model.trainable_variables)
-        self._plain_sgd = (isinstance(self.optimizer, keras.optimizers.SGD)
-                           and self.optimizer.momentum == 0)
+        self._plain_sgd = (
+            isinstance(self.optimizer, keras.optimizers.SGD) and self.optimizer.momentum == 0
+        )
         self._kernels = weight_kernels(self.model)
         self._dropouts = dropout_layers(self.model)
         self._display_kind, self._display_layer = display_layer(self.model)
@@ -93,11 +100,15 @@ class Trainer:
         # Two halves of each batch, each with its own forward and backward pass, unless the
         # model has halves of its own (SplitDense blocks). See core.threads.
         self._batch_halves = LANES > 1 and not any(
-            isinstance(layer, SplitDense) for layer in self.model.layers)
+            isinstance(layer, SplitDense) for layer in self.model.layers
+        )
         # dense networks: gradients by hand, block by block (None: the tape's)
         self._backprop = DenseBackprop.for_layers(self._layers_after_input)
-        self._units = (choose_hidden_units(self._display_units, 225, config.seed)
-                       if self._display_kind == "hidden" else None)
+        self._units = (
+            choose_hidden_units(self._display_units, 225, config.seed)
+            if self._display_kind == "hidden"
+            else None
+        )
 
         self.learning_rate = tf.Variable(config.learning_rate, dtype=tf.float32, trainable=False)
         self.l2 = tf.Variable(config.l2, dtype=tf.float32, trainable=False)
@@ -108,13 +119,15 @@ class Trainer:
 
         self._train_x = tf.constant(dataset.train_x)
         self._train_y = tf.constant(dataset.train_y.astype(np.int32))
-        self.schedule = BatchSchedule(len(dataset.train_x), config.batch_size,
-                                      config.restrict_batches, config.seed)
+        self.schedule = BatchSchedule(
+            len(dataset.train_x), config.batch_size, config.restrict_batches, config.seed
+        )
         self.trace_count = 0
         self._step_loops: dict[bool, Any] = {}  # regularized? -> traced graph (see _step_loop)
         self._logits = tf.function(
             lambda x: tf.concat([self.model(half, training=False) for half in _halves(x)], 0),
-            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)])
+            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)],
+        )
 
         self._lock = threading.Lock()
         self._knob_events: list[KnobChanged] = []
@@ -168,21 +181,27 @@ class Trainer:
         try:
             config = TrainConfig(**{k: v for k, v in settings.items() if k in known})
         except TypeError as exc:
-            raise DataError(run_dir / run_store.SETTINGS_FILE, f"incomplete settings ({exc})") \
-                from None
+            raise DataError(
+                run_dir / run_store.SETTINGS_FILE, f"incomplete settings ({exc})"
+            ) from None
         config.save = True
         config.run_dir = str(run_dir)
         if tuple(meta.get("class_names", ())) != tuple(dataset.class_names):
-            raise DataError(run_dir, f"the run was trained on classes {meta.get('class_names')} "
-                                     f"but the dataset has {list(dataset.class_names)}")
+            raise DataError(
+                run_dir,
+                f"the run was trained on classes {meta.get('class_names')} "
+                f"but the dataset has {list(dataset.class_names)}",
+            )
         ref = checkpoint.latest_checkpoint(run_dir)
         if ref is None:
             raise DataError(run_dir, "the run has no checkpoint to resume from")
         if steps is not None:
             config.steps = int(steps)
         if config.steps <= ref.step:
-            raise ValueError(f"the run has already done {ref.step} of {config.steps} steps; "
-                             f"give a larger total number of steps to continue it")
+            raise ValueError(
+                f"the run has already done {ref.step} of {config.steps} steps; "
+                f"give a larger total number of steps to continue it"
+            )
         trainer = cls(config, dataset)
         checkpoint.restore_trainer(trainer, run_dir)
         trainer.start_step = ref.step
@@ -264,8 +283,9 @@ class Trainer:
         exponent = tf.cast(self.step // self._decay_steps, tf.float32)
         return self.learning_rate * tf.pow(self._decay_rate, exponent)
 
-    def _forward(self, parts: list[tf.Tensor], training: bool, dropout: bool = True
-                 ) -> list[tf.Tensor]:
+    def _forward(
+        self, parts: list[tf.Tensor], training: bool, dropout: bool = True
+    ) -> list[tf.Tensor]:
         """Logits of each part of a batch of normalized pixels: the layers after the input step.
 
         Each layer runs on each part on its own, so the parts are independent chains of ops,
@@ -276,8 +296,7 @@ class Trainer:
         for layer in self._layers_after_input:
             if not dropout and isinstance(layer, KnobDropout):
                 continue
-            if training and len(parts) > 1 and isinstance(layer,
-                                                          keras.layers.BatchNormalization):
+            if training and len(parts) > 1 and isinstance(layer, keras.layers.BatchNormalization):
                 sizes = [tf.shape(p)[0] for p in parts]
                 parts = tf.split(layer(tf.concat(parts, 0), training=True), sizes)
             else:
@@ -302,8 +321,9 @@ class Trainer:
 
         def with_l2() -> tuple[tf.Tensor, list]:
             penalty = l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
-            return penalty, [g + l2 * v if id(v) in kernels else g
-                             for g, v in zip(grads, variables, strict=True)]
+            return penalty, [
+                g + l2 * v if id(v) in kernels else g for g, v in zip(grads, variables, strict=True)
+            ]
 
         return tf.cond(l2 > 0.0, with_l2, lambda: (tf.constant(0.0), list(grads)))
 
@@ -340,12 +360,12 @@ class Trainer:
         """
         loop = self._step_loops.get(regularized)
         if loop is None:
+
             def steps(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
                 self.trace_count += 1  # Python side effect: runs only when tracing
                 return self._train_steps(idx, regularized)
 
-            loop = tf.function(steps).get_concrete_function(
-                tf.TensorSpec([None, None], tf.int32))
+            loop = tf.function(steps).get_concrete_function(tf.TensorSpec([None, None], tf.int32))
             self._step_loops[regularized] = loop
         return loop
 
@@ -389,8 +409,9 @@ class Trainer:
             self.step.assign_add(1)
         return losses.stack(), accs.stack(), lrs.stack(), xents.stack()
 
-    def _gradients(self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool
-                   ) -> tuple[tf.Tensor, tf.Tensor, list, list[tf.Tensor]]:
+    def _gradients(
+        self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool
+    ) -> tuple[tf.Tensor, tf.Tensor, list, list[tf.Tensor]]:
         """Mean cross-entropy, number right and gradients of one batch, and its logits (parts).
 
         With :attr:`_batch_halves` the two halves of the batch go through the model on their
@@ -401,31 +422,45 @@ class Trainer:
         xs, ys = (_halves(x), _halves(y)) if self._batch_halves else ([x], [y])
         if self._backprop is not None:
             batch = tf.size(y)
-            parts = [self._backprop.gradients(xh, yh, batch, dropout)
-                     for xh, yh in zip(xs, ys, strict=True)]
+            parts = [
+                self._backprop.gradients(xh, yh, batch, dropout)
+                for xh, yh in zip(xs, ys, strict=True)
+            ]
             xent = add_all([p[0] for p in parts]) / tf.cast(batch, tf.float32)
             logits = [p[1] for p in parts]
             grads = [add_all([p[2][id(v)] for p in parts]) for v in variables]
             return xent, self._right(logits, ys), grads, logits
         with tf.GradientTape() as tape:
             logits = self._forward(xs, training=True, dropout=dropout)
-            xent = tf.add_n([tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=yh, logits=lh)) for yh, lh in zip(ys, logits, strict=True)]) \
-                / tf.cast(tf.size(y), tf.float32)
+            xent = tf.add_n(
+                [
+                    tf.reduce_sum(
+                        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yh, logits=lh)
+                    )
+                    for yh, lh in zip(ys, logits, strict=True)
+                ]
+            ) / tf.cast(tf.size(y), tf.float32)
         grads = tape.gradient(xent, variables)
         return xent, self._right(logits, ys), grads, logits
 
     @staticmethod
     def _right(logits: list[tf.Tensor], labels: list[tf.Tensor]) -> tf.Tensor:
         """How many of the parts' examples the logits classify right."""
-        return tf.add_n([tf.reduce_sum(tf.cast(tf.equal(
-            tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32))
-            for yh, lh in zip(labels, logits, strict=True)])
+        return tf.add_n(
+            [
+                tf.reduce_sum(
+                    tf.cast(tf.equal(tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32)
+                )
+                for yh, lh in zip(labels, logits, strict=True)
+            ]
+        )
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
-        out = [self._logits(images[i:i + EVAL_BATCH]).numpy()
-               for i in range(0, len(images), EVAL_BATCH)]
+        out = [
+            self._logits(images[i : i + EVAL_BATCH]).numpy()
+            for i in range(0, len(images), EVAL_BATCH)
+        ]
         return np.concatenate(out) if out else np.zeros((0, self.dataset.num_classes), np.float32)
 
     def evaluate(self, split: str) -> EvalMetrics:
@@ -437,16 +472,29 @@ class Trainer:
         loss = float(-log_probs[np.arange(len(y)), y].mean()) if len(y) else float("nan")
         predicted = logits.argmax(axis=1)
         acc = float((predicted == y).mean()) if len(y) else float("nan")
-        return EvalMetrics(int(self.step.numpy()) - 1, split, loss, acc,
-                           confusion_matrix(y, predicted, self.dataset.num_classes))
+        return EvalMetrics(
+            int(self.step.numpy()) - 1,
+            split,
+            loss,
+            acc,
+            confusion_matrix(y, predicted, self.dataset.num_classes),
+        )
 
     def snapshot(self) -> WeightSnapshot:
         """The display-ready weight mosaic of the first weight layer."""
         kernel = keras.ops.convert_to_numpy(self._display_layer.kernel)
         mosaic, tile, grid, limit = weight_display(self._display_kind, kernel, self._units)
         labels = self.dataset.class_names if self._display_kind == "output" else ()
-        return WeightSnapshot(int(self.step.numpy()), self._display_kind, mosaic, tile, grid,
-                              limit, labels, self._display_units)
+        return WeightSnapshot(
+            int(self.step.numpy()),
+            self._display_kind,
+            mosaic,
+            tile,
+            grid,
+            limit,
+            labels,
+            self._display_units,
+        )
 
     def predictor(self):
         """A :class:`core.inference.Predictor` over this trainer's live model."""
@@ -471,9 +519,13 @@ class Trainer:
         try:
             if cfg.save:
                 run_dir = self._open_run_dir()
-            yield RunStarted(cfg.steps, cfg.to_dict(), self.dataset.class_names,
-                             self.dataset.provenance.description,
-                             str(run_dir) if run_dir else None)
+            yield RunStarted(
+                cfg.steps,
+                cfg.to_dict(),
+                self.dataset.class_names,
+                self.dataset.provenance.description,
+                str(run_dir) if run_dir else None,
+            )
             yield self.snapshot()
             last_checkpoint = time.monotonic()
             window: list[tuple[float, int]] = [(start, step)]
@@ -487,13 +539,19 @@ class Trainer:
                         break
                     yield RunPaused(step, False)
                 yield from self._drain_knobs()
-                k = chunks.next(min(cfg.steps - step, _until_next(step, cfg.eval_every),
-                                    _until_next(step, cfg.snapshot_every)))
+                k = chunks.next(
+                    min(
+                        cfg.steps - step,
+                        _until_next(step, cfg.eval_every),
+                        _until_next(step, cfg.snapshot_every),
+                    )
+                )
                 regularized = self._regularized()
                 train_chunk = self._step_loop(regularized)
                 called = time.perf_counter()
                 losses, accs, lrs, xents = (
-                    t.numpy() for t in train_chunk(tf.constant(self.schedule.next(k))))
+                    t.numpy() for t in train_chunk(tf.constant(self.schedule.next(k)))
+                )
                 chunks.took(k, time.perf_counter() - called)
                 steps = np.arange(step, step + k)
                 bad = ~np.isfinite(losses) | ~(xents < DIVERGED_CROSS_ENTROPY)
@@ -501,8 +559,10 @@ class Trainer:
                     first = int(np.argmax(bad))
                     at = int(steps[first])
                     value = losses[first] if not np.isfinite(losses[first]) else xents[first]
-                    message = (f"diverged at step {at}: the loss became {value:.3g} "
-                               f"(try a smaller learning rate)")
+                    message = (
+                        f"diverged at step {at}: the loss became {value:.3g} "
+                        f"(try a smaller learning rate)"
+                    )
                     if run_dir is not None:
                         self._mark(run_dir, "diverged", at, message)
                     ended = True
@@ -513,20 +573,36 @@ class Trainer:
                 now = time.perf_counter()
                 window = [*window[-20:], (now, step)]
                 rate = (step - window[0][1]) / max(now - window[0][0], 1e-9)
-                yield StepMetrics(step - 1, float(losses[-1]), float(accs[-1]), float(lrs[-1]),
-                                  rate, rate * cfg.batch_size, now - start, float(xents[-1]))
+                yield StepMetrics(
+                    step - 1,
+                    float(losses[-1]),
+                    float(accs[-1]),
+                    float(lrs[-1]),
+                    rate,
+                    rate * cfg.batch_size,
+                    now - start,
+                    float(xents[-1]),
+                )
                 last = step - 1  # 0-based index of the step just done, as the lessons count
                 if last % cfg.snapshot_every == 0 or step == cfg.steps:
                     yield self.snapshot()
                 if last % cfg.eval_every == 0 or step == cfg.steps:
                     ev = self.evaluate("valid")
-                    self.evals.append({"step": last, "valid_loss": ev.loss,
-                                       "valid_accuracy": ev.accuracy,
-                                       "minibatch_loss": float(losses[-1]),
-                                       "minibatch_accuracy": float(accs[-1])})
+                    self.evals.append(
+                        {
+                            "step": last,
+                            "valid_loss": ev.loss,
+                            "valid_accuracy": ev.accuracy,
+                            "minibatch_loss": float(losses[-1]),
+                            "minibatch_accuracy": float(accs[-1]),
+                        }
+                    )
                     yield EvalMetrics(last, "valid", ev.loss, ev.accuracy, ev.confusion)
-                    if (run_dir is not None and step < cfg.steps
-                            and time.monotonic() - last_checkpoint >= cfg.checkpoint_seconds):
+                    if (
+                        run_dir is not None
+                        and step < cfg.steps
+                        and time.monotonic() - last_checkpoint >= cfg.checkpoint_seconds
+                    ):
                         self._checkpoint(run_dir, "running")
                         last_checkpoint = time.monotonic()
                 if step < cfg.steps:  # the other loop, traced once the first point is out
@@ -541,14 +617,24 @@ class Trainer:
             if run_dir is not None:
                 self._save_end(run_dir, "stopped" if stopped else "finished", final, seconds)
             ended = True
-            yield RunFinished(step, stopped, test, seconds,
-                              (step - self.start_step) / max(seconds, 1e-9),
-                              str(self.run_dir) if self.run_dir else None, final)
+            yield RunFinished(
+                step,
+                stopped,
+                test,
+                seconds,
+                (step - self.start_step) / max(seconds, 1e-9),
+                str(self.run_dir) if self.run_dir else None,
+                final,
+            )
         except GeneratorExit:  # the consumer closed us at a yield: still save what there is
             if run_dir is not None and not ended:
                 try:
-                    self._save_end(run_dir, "stopped", self.final_metrics(self.last_test),
-                                   time.perf_counter() - start)
+                    self._save_end(
+                        run_dir,
+                        "stopped",
+                        self.final_metrics(self.last_test),
+                        time.perf_counter() - start,
+                    )
                 except Exception:  # nothing may escape a closing generator
                     self._mark(run_dir, "stopped", int(self.step.numpy()), "")
             raise
@@ -572,8 +658,9 @@ class Trainer:
         if self.start_step == 0:
             self._checkpoint(run_dir, "running")
         else:
-            run_store.write_status(run_dir, "running", self, self.start_step,
-                                   started=self._started_at)
+            run_store.write_status(
+                run_dir, "running", self, self.start_step, started=self._started_at
+            )
         return run_dir
 
     def _checkpoint(self, run_dir: Path, state: str) -> None:
@@ -594,8 +681,9 @@ class Trainer:
 
         self._checkpoint(run_dir, "running")
         run_store.save_run(self, final, seconds, run_dir)
-        run_store.write_status(run_dir, state, self, int(self.step.numpy()),
-                               started=self._started_at)
+        run_store.write_status(
+            run_dir, state, self, int(self.step.numpy()), started=self._started_at
+        )
 
     def _mark(self, run_dir: Path, state: str, steps_done: int, message: str) -> None:
         """Record a failed/diverged/stopped state; a failure to write it is ignored."""
@@ -604,8 +692,9 @@ class Trainer:
 
         try:
             write_history_csv(run_dir / run_store.HISTORY_FILE, self.steps_log, self.evals)
-            run_store.write_status(run_dir, state, self, steps_done, message,
-                                   started=self._started_at)
+            run_store.write_status(
+                run_dir, state, self, steps_done, message, started=self._started_at
+            )
         except OSError:
             pass
 
@@ -618,9 +707,12 @@ class Trainer:
         """The lesson's final figures as fractions 0..1."""
         last = self.steps_log.array[-1] if self.steps_log.n else [0, np.nan, np.nan, 0, np.nan]
         valid = self.evals[-1]["valid_accuracy"] if self.evals else float("nan")
-        return {"minibatch_loss": float(last[1]), "minibatch_accuracy": float(last[2]),
-                "valid_accuracy": float(valid),
-                "test_accuracy": float(test.accuracy) if test else float("nan")}
+        return {
+            "minibatch_loss": float(last[1]),
+            "minibatch_accuracy": float(last[2]),
+            "valid_accuracy": float(valid),
+            "test_accuracy": float(test.accuracy) if test else float("nan"),
+        }
 
 
 def _halves(t: tf.Tensor) -> list[tf.Tensor]:

@@ -24,25 +24,35 @@ MAX_EXAMPLES = 200
 CORRECT = QColor("#2166ac")  # diagonal: right answers, blue
 WRONG = QColor("#c0392b")  # off the diagonal: mistakes, red
 EMPTY = QColor("#f4f4f4")
-HOW_TO_READ = ("Rows are the TRUE class, columns the class the model PREDICTED. The diagonal "
-               "counts right answers (blue); every other cell is a mistake (red, darker = more "
-               "of that row). Click a cell to see its images.")
+HOW_TO_READ = (
+    "Rows are the TRUE class, columns the class the model PREDICTED. The diagonal "
+    "counts right answers (blue); every other cell is a mistake (red, darker = more "
+    "of that row). Click a cell to see its images."
+)
 
 
 def _mix(colour: QColor, t: float) -> QColor:
     """White blended towards ``colour`` by ``t`` in 0..1."""
     t = float(np.clip(t, 0.0, 1.0))
-    return QColor(round(255 + (colour.red() - 255) * t), round(255 + (colour.green() - 255) * t),
-                  round(255 + (colour.blue() - 255) * t))
+    return QColor(
+        round(255 + (colour.red() - 255) * t),
+        round(255 + (colour.green() - 255) * t),
+        round(255 + (colour.blue() - 255) * t),
+    )
 
 
 def readable_text_colour(background: QColor) -> QColor:
     """Black or white, whichever reads better on ``background`` (WCAG relative luminance)."""
+
     def lin(c: float) -> float:
         c /= 255.0
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    lum = (0.2126 * lin(background.red()) + 0.7152 * lin(background.green())
-           + 0.0722 * lin(background.blue()))
+
+    lum = (
+        0.2126 * lin(background.red())
+        + 0.7152 * lin(background.green())
+        + 0.0722 * lin(background.blue())
+    )
     # contrast with white (1.05 / (lum + 0.05)) vs with black ((lum + 0.05) / 0.05)
     return QColor("#ffffff") if 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05 else QColor("#000000")
 
@@ -159,8 +169,11 @@ class ConfusionHeatmap(QWidget):
         n = len(self._matrix)
         if not n:
             p.setPen(QColor("#606060"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                       "The confusion matrix appears after the first evaluation.")
+            p.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "The confusion matrix appears after the first evaluation.",
+            )
             p.end()
             return
         g = self._grid_rect()
@@ -185,20 +198,32 @@ class ConfusionHeatmap(QWidget):
         p.setPen(QColor("#202020"))
         fm_l = QFontMetrics(label)
         for k, name in enumerate(self._names):
-            p.drawText(QRect(g.left() + k * side, g.top() - fm_l.height() - 4, side,
-                             fm_l.height()), Qt.AlignmentFlag.AlignCenter, name)
-            p.drawText(QRect(0, g.top() + k * side, g.left() - 8, side),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+            p.drawText(
+                QRect(g.left() + k * side, g.top() - fm_l.height() - 4, side, fm_l.height()),
+                Qt.AlignmentFlag.AlignCenter,
+                name,
+            )
+            p.drawText(
+                QRect(0, g.top() + k * side, g.left() - 8, side),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
         # axis titles
         p.setFont(title)
         p.setPen(QColor("#404040"))
-        p.drawText(QRect(g.left(), 0, g.width(), fm_t.height() + 2), Qt.AlignmentFlag.AlignCenter,
-                   "predicted class →")
+        p.drawText(
+            QRect(g.left(), 0, g.width(), fm_t.height() + 2),
+            Qt.AlignmentFlag.AlignCenter,
+            "predicted class →",
+        )
         p.save()
         p.translate(2, g.center().y())
         p.rotate(-90)
-        p.drawText(QRect(-g.height() // 2, 0, g.height(), fm_t.height() + 2),
-                   Qt.AlignmentFlag.AlignCenter, "← true class")
+        p.drawText(
+            QRect(-g.height() // 2, 0, g.height(), fm_t.height() + 2),
+            Qt.AlignmentFlag.AlignCenter,
+            "← true class",
+        )
         p.restore()
         if self._selected is not None:
             p.setPen(QPen(QColor("#111111"), 3))
@@ -229,8 +254,10 @@ class ConfusionHeatmap(QWidget):
         if i == j:
             what = f"True {t}, predicted {pr}: {count:,} {images} ({share}), right."
         else:
-            what = (f"True {t}, predicted {pr}: {count:,} {images} ({share}) that the "
-                    f"model mistook for {pr}.")
+            what = (
+                f"True {t}, predicted {pr}: {count:,} {images} ({share}) that the "
+                f"model mistook for {pr}."
+            )
         return f"{what}\nRow = true class, column = predicted class. Click to see them."
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -282,8 +309,9 @@ class ConfusionPanel(QWidget):
         self.title_label.setFont(font)
         self.title_label.setWordWrap(True)
         self.title_label.setToolTip(HOW_TO_READ)
-        hint = QLabel("Rows = true class, columns = predicted class. Click a cell to see its "
-                      "images.", self)
+        hint = QLabel(
+            "Rows = true class, columns = predicted class. Click a cell to see its images.", self
+        )
         hint.setStyleSheet("color: #505050;")
         hint.setWordWrap(True)
         hint.setToolTip(HOW_TO_READ)
@@ -324,8 +352,9 @@ class ConfusionPanel(QWidget):
         layout.addWidget(splitter, 1)
 
     # ------------------------------------------------------------------ API
-    def set_confusion(self, matrix: np.ndarray, class_names: Sequence[str], step: int,
-                      split: str) -> None:
+    def set_confusion(
+        self, matrix: np.ndarray, class_names: Sequence[str], step: int, split: str
+    ) -> None:
         """Show the confusion matrix of an evaluation.
 
         Parameters
@@ -346,8 +375,11 @@ class ConfusionPanel(QWidget):
         total = int(m.sum())
         self._accuracy = float(np.trace(m) / total) if total else float("nan")
         where = SPLIT_TITLES.get(split, f"{split} set")
-        acc = (f"accuracy {self._accuracy:.1%} ({int(np.trace(m)):,} of {total:,} right)"
-               if total else "no images")
+        acc = (
+            f"accuracy {self._accuracy:.1%} ({int(np.trace(m)):,} of {total:,} right)"
+            if total
+            else "no images"
+        )
         self.title_label.setText(f"Confusion matrix · {where} at step {int(step):,} · {acc}")
         if self._selected is not None:
             self.heatmap.set_selected(self._selected)
@@ -369,8 +401,9 @@ class ConfusionPanel(QWidget):
         self.examples_label.setText("Click a cell to see the images behind it.")
         self.examples.clear()
 
-    def set_examples(self, images: np.ndarray, true: np.ndarray, predicted: np.ndarray, *,
-                     split: str = "test") -> None:
+    def set_examples(
+        self, images: np.ndarray, true: np.ndarray, predicted: np.ndarray, *, split: str = "test"
+    ) -> None:
         """The evaluated images (``(N, 28, 28)`` uint8) with their true and predicted classes.
 
         ``split`` names where they come from; the caption mentions it when the matrix shown is
@@ -380,8 +413,10 @@ class ConfusionPanel(QWidget):
         true = np.asarray(true).astype(np.int64).ravel()
         predicted = np.asarray(predicted).astype(np.int64).ravel()
         if not len(images) == len(true) == len(predicted):
-            raise ValueError(f"{len(images)} images, {len(true)} true labels and "
-                             f"{len(predicted)} predictions: they must match")
+            raise ValueError(
+                f"{len(images)} images, {len(true)} true labels and "
+                f"{len(predicted)} predictions: they must match"
+            )
         self._images, self._true, self._pred = images, true, predicted
         self._examples_split = str(split)
         self._has_examples = True
@@ -419,8 +454,10 @@ class ConfusionPanel(QWidget):
         t, p = self._name(i), self._name(j)
         if not self._has_examples:
             self._shown = np.zeros(0, np.int64)
-            self.examples.clear("The images behind each cell appear once the evaluated "
-                                "images are available (at the end of the run).")
+            self.examples.clear(
+                "The images behind each cell appear once the evaluated "
+                "images are available (at the end of the run)."
+            )
             self.examples_label.setText(f"True {t} predicted as {p}")
             return
         idx = np.flatnonzero((self._true == i) & (self._pred == j))

@@ -76,8 +76,17 @@ class Knob(QWidget):
 
     valueChanged = Signal(float)
 
-    def __init__(self, low: float, high: float, *, scale: str = "log", allow_zero: bool = False,
-                 decimals: int = 4, why: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        low: float,
+        high: float,
+        *,
+        scale: str = "log",
+        allow_zero: bool = False,
+        decimals: int = 4,
+        why: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.low, self.high, self.scale, self.allow_zero = low, high, scale, allow_zero
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -217,11 +226,13 @@ class ControlsPanel(QWidget):
         self.dataset_combo = QComboBox(box)
         self.dataset_combo.setToolTip("The images the model learns from")
         self.dataset_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.dataset_combo.setMinimumContentsLength(12)
         self.set_specs(known_specs())
         self.dataset_combo.activated.connect(
-            lambda _i: self.dataset_selected.emit(self.dataset_spec(), False))
+            lambda _i: self.dataset_selected.emit(self.dataset_spec(), False)
+        )
         self.download_notmnist = QPushButton("notMNIST", box)
         self.download_mnist = QPushButton("MNIST", box)
         self.open_button = QPushButton("Open file…", box)
@@ -232,7 +243,8 @@ class ControlsPanel(QWidget):
         self.download_mnist.setToolTip("Download MNIST digits (once; then cached)")
         self.open_button.setToolTip(
             "Use a dataset file: .npz, MNIST-format files, a notMNIST archive or folder, or the "
-            "assignment's .pickle")
+            "assignment's .pickle"
+        )
         self.download_notmnist.clicked.connect(lambda: self._download("notmnist"))
         self.download_mnist.clicked.connect(lambda: self._download("mnist"))
         self.open_button.clicked.connect(self.open_file_requested)
@@ -257,14 +269,17 @@ class ControlsPanel(QWidget):
         box = QGroupBox("Model", self)
         self.preset_combo = QComboBox(box)
         self.preset_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.preset_combo.setMinimumContentsLength(12)
         for i, p in enumerate(PRESETS.values()):
             self.preset_combo.addItem(p.title, p.name)
-            self.preset_combo.setItemData(i, self._preset_tooltip(p.name),
-                                          Qt.ItemDataRole.ToolTipRole)
+            self.preset_combo.setItemData(
+                i, self._preset_tooltip(p.name), Qt.ItemDataRole.ToolTipRole
+            )
         self.preset_combo.activated.connect(
-            lambda _i: self.select_preset(self.preset_name(), emit=True))
+            lambda _i: self.select_preset(self.preset_name(), emit=True)
+        )
         self.figure_label = QLabel("", box)
         self.figure_label.setObjectName("hint")
         self.figure_label.setWordWrap(True)
@@ -277,20 +292,33 @@ class ControlsPanel(QWidget):
         box = QGroupBox("Live knobs", self)
         box.setToolTip("These take effect at the next training step, even mid-run")
         self.learning_rate = Knob(
-            1e-4, 100.0, decimals=4, parent=box,
+            1e-4,
+            100.0,
+            decimals=4,
+            parent=box,
             why="Learning rate: how far each step moves the weights (0.0001 to 100). Too big "
-                "and the loss explodes (try 50 on the 1024-unit net: the run stops, "
-                "diverged); too small and nothing seems to happen.")
+            "and the loss explodes (try 50 on the 1024-unit net: the run stops, "
+            "diverged); too small and nothing seems to happen.",
+        )
         self.l2 = Knob(
-            1e-5, 1.0, allow_zero=True, decimals=5, parent=box,
+            1e-5,
+            1.0,
+            allow_zero=True,
+            decimals=5,
+            parent=box,
             why="L2 lambda: penalty on large weights, 0 (off) to 1. Far left = 0. "
-                "The lesson uses 0.005.")
+            "The lesson uses 0.005.",
+        )
         self.dropout = Knob(
-            0.0, 0.9, scale="linear", decimals=2, parent=box,
+            0.0,
+            0.9,
+            scale="linear",
+            decimals=2,
+            parent=box,
             why="Dropout rate: the fraction of hidden units silenced at random each step, 0 to "
-                "0.9 (1 would silence them all). No effect on logistic regression.")
-        self.knobs = {"learning_rate": self.learning_rate, "l2": self.l2,
-                      "dropout": self.dropout}
+            "0.9 (1 would silence them all). No effect on logistic regression.",
+        )
+        self.knobs = {"learning_rate": self.learning_rate, "l2": self.l2, "dropout": self.dropout}
         for name, knob in self.knobs.items():
             knob.valueChanged.connect(lambda v, n=name: self.knob_changed.emit(n, v))
         form = QFormLayout(box)
@@ -301,13 +329,18 @@ class ControlsPanel(QWidget):
 
     def _build_training_box(self) -> QGroupBox:
         box = QGroupBox("Training", self)
-        self.batch_size = _spin(1, 4096, "Images per training step, 1 to 4096 (and no more "
-                                         "than the training set holds)", box)
+        self.batch_size = _spin(
+            1,
+            4096,
+            "Images per training step, 1 to 4096 (and no more than the training set holds)",
+            box,
+        )
         self.steps = _spin(1, 1_000_000, "Training steps to run, 1 to 1,000,000", box)
         self.steps.setSingleStep(500)
         self.restrict = QCheckBox("Restrict training to n batches", box)
         self.restrict.setToolTip(
-            "Cycle over the same few batches only: the model memorises them (overfitting)")
+            "Cycle over the same few batches only: the model memorises them (overfitting)"
+        )
         self.restrict_n = _spin(1, 10_000, "Number of batches to cycle over (1 to 10,000)", box)
         self.restrict.toggled.connect(lambda _on: self._update_enabled())
         self.seed = _spin(0, 2**31 - 1, "Random seed: the same seed gives the same run", box)
@@ -332,8 +365,9 @@ class ControlsPanel(QWidget):
         self.start_button.setToolTip("Start training (Space)")
         self.pause_button.setToolTip("Pause or resume training (Space)")
         self.stop_button.setToolTip("Stop training; the test split is still evaluated (Esc)")
-        self.reset_button.setToolTip("Clear the curves and weights and restore the preset's "
-                                     "values (Ctrl+R)")
+        self.reset_button.setToolTip(
+            "Clear the curves and weights and restore the preset's values (Ctrl+R)"
+        )
         self.start_button.clicked.connect(self.start_requested)
         self.pause_button.clicked.connect(self.pause_requested)
         self.stop_button.clicked.connect(self.stop_requested)
@@ -361,8 +395,9 @@ class ControlsPanel(QWidget):
             return
         text = spec if len(spec) < 40 else "…" + spec[-38:]
         self.dataset_combo.addItem(text, spec)
-        self.dataset_combo.setItemData(self.dataset_combo.count() - 1, description or spec,
-                                       Qt.ItemDataRole.ToolTipRole)
+        self.dataset_combo.setItemData(
+            self.dataset_combo.count() - 1, description or spec, Qt.ItemDataRole.ToolTipRole
+        )
 
     def dataset_spec(self) -> str:
         """The spec selected in the dataset picker."""
@@ -378,8 +413,10 @@ class ControlsPanel(QWidget):
     def _download(self, family: str) -> None:
         specs = [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
         matches = [s for s in specs if s.startswith(family)]
-        spec = next((s for s in matches if s in ("notmnist-small", "mnist")),
-                    matches[0] if matches else family)
+        spec = next(
+            (s for s in matches if s in ("notmnist-small", "mnist")),
+            matches[0] if matches else family,
+        )
         self.set_dataset_spec(spec)
         self.dataset_selected.emit(spec, True)
 
@@ -416,9 +453,16 @@ class ControlsPanel(QWidget):
         self.preset_combo.setToolTip(self._preset_tooltip(name))
         self.figure_label.setText(f"Lesson: {p.lesson_figure}")
         self.figure_label.setToolTip(p.description)
-        self.set_values({"learning_rate": p.learning_rate, "l2": p.l2, "dropout": p.dropout,
-                         "batch_size": p.batch_size, "steps": p.steps,
-                         "restrict_batches": p.restrict_batches})
+        self.set_values(
+            {
+                "learning_rate": p.learning_rate,
+                "l2": p.l2,
+                "dropout": p.dropout,
+                "batch_size": p.batch_size,
+                "steps": p.steps,
+                "restrict_batches": p.restrict_batches,
+            }
+        )
         if emit:
             self.preset_selected.emit(name)
 
@@ -447,8 +491,11 @@ class ControlsPanel(QWidget):
         for name, knob in self.knobs.items():
             if name in values:
                 knob.setValue(float(values[name]))
-        for name, box in (("batch_size", self.batch_size), ("steps", self.steps),
-                          ("seed", self.seed)):
+        for name, box in (
+            ("batch_size", self.batch_size),
+            ("steps", self.steps),
+            ("seed", self.seed),
+        ):
             if name in values:
                 box.setValue(int(values[name]))
         if "restrict_batches" in values:
@@ -467,9 +514,17 @@ class ControlsPanel(QWidget):
 
     def _update_enabled(self) -> None:
         idle = not self._running
-        for w in (self.dataset_combo, self.download_notmnist, self.download_mnist,
-                  self.open_button, self.preset_combo, self.batch_size, self.steps,
-                  self.restrict, self.seed):
+        for w in (
+            self.dataset_combo,
+            self.download_notmnist,
+            self.download_mnist,
+            self.open_button,
+            self.preset_combo,
+            self.batch_size,
+            self.steps,
+            self.restrict,
+            self.seed,
+        ):
             w.setEnabled(idle)
         self.restrict_n.setEnabled(idle and self.restrict.isChecked())
         self.start_button.setEnabled(idle and self._dataset_ready)

@@ -66,18 +66,18 @@ class GrowingSeries:
     @property
     def x(self) -> np.ndarray:
         """The x values so far (a view)."""
-        return self._x[:self.n]
+        return self._x[: self.n]
 
     @property
     def y(self) -> np.ndarray:
         """The y values so far (a view)."""
-        return self._y[:self.n]
+        return self._y[: self.n]
 
     def copy(self) -> GrowingSeries:
         """An independent copy holding the same points."""
         other = GrowingSeries(max(self.n, 1))
-        other._x[:self.n] = self.x
-        other._y[:self.n] = self.y
+        other._x[: self.n] = self.x
+        other._y[: self.n] = self.y
         other.n = self.n
         other.version = next(_VERSIONS)
         return other
@@ -146,10 +146,16 @@ def loss_extent(lo: float, hi: float) -> tuple[float, float]:
     return _stage(low), _stage(max(_stage_above(hi), low + 1))
 
 
-def _curve(plot: pg.PlotItem, pen: object, name: str | None = None, **kw: object
-           ) -> pg.PlotDataItem:
-    item = pg.PlotDataItem(pen=pen, name=name, skipFiniteCheck=True,
-                           autoDownsampleFactor=DISPLAY_POINTS_PER_PIXEL, **kw)
+def _curve(
+    plot: pg.PlotItem, pen: object, name: str | None = None, **kw: object
+) -> pg.PlotDataItem:
+    item = pg.PlotDataItem(
+        pen=pen,
+        name=name,
+        skipFiniteCheck=True,
+        autoDownsampleFactor=DISPLAY_POINTS_PER_PIXEL,
+        **kw,
+    )
     plot.addItem(item)  # PlotItem.addItem applies the plot's downsampling and clipping modes
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
@@ -167,8 +173,7 @@ class LossAxis(pg.AxisItem):
     pyqtgraph labels 1..9 of every decade, and those labels pile up between 0.6 and 1.
     """
 
-    def logTickValues(self, minVal: float, maxVal: float, size: float,
-                      stdTicks: list) -> list:
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:
         """Major ticks at 1-2-5, minor ticks at the other integers of each decade."""
         decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
         every = [d + np.log10(m) for d in decades for m in range(1, 10)]
@@ -180,7 +185,7 @@ class LossAxis(pg.AxisItem):
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         """``0.2``, ``1``, ``5`` ... for the 1-2-5 ticks, nothing for the minor ones."""
-        return [f"{10.0 ** v:.3g}" if _is_125(v) else "" for v in values]
+        return [f"{10.0**v:.3g}" if _is_125(v) else "" for v in values]
 
 
 class GapFill(pg.FillBetweenItem):
@@ -228,12 +233,13 @@ class CurvesPanel(QWidget):
 
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
-        self.loss_plot = self.view.addPlot(row=0, col=0,
-                                           axisItems={"left": LossAxis("left")})
+        self.loss_plot = self.view.addPlot(row=0, col=0, axisItems={"left": LossAxis("left")})
         self.acc_plot = self.view.addPlot(row=1, col=0)
         self.acc_plot.setXLink(self.loss_plot)
-        for plot, title, unit in ((self.loss_plot, "Loss", "cross-entropy"),
-                                  (self.acc_plot, "Accuracy", "%")):
+        for plot, title, unit in (
+            (self.loss_plot, "Loss", "cross-entropy"),
+            (self.acc_plot, "Accuracy", "%"),
+        ):
             plot.setTitle(f"<span style='font-size:12pt; color:#222'>{title}</span>")
             plot.setLabel("left", unit)
             plot.setLabel("bottom", "step")
@@ -243,8 +249,11 @@ class CurvesPanel(QWidget):
             for side in ("left", "bottom"):  # redrawn only when their range changes
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.getViewBox().sigRangeChangedManually.connect(self._stop_following)
-            plot.addLegend(offset=(-10, 10) if plot is self.loss_plot else (-10, -10),
-                           labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 200))
+            plot.addLegend(
+                offset=(-10, 10) if plot is self.loss_plot else (-10, -10),
+                labelTextColor="#222",
+                brush=pg.mkBrush(255, 255, 255, 200),
+            )
         self.acc_plot.showGrid(x=False, y=True, alpha=0.15)  # read accuracy levels across
         self.loss_plot.setLogMode(x=False, y=True)
         # 5% padding leaves half a label's height beyond 0 and 100: with less, pyqtgraph drops
@@ -264,21 +273,28 @@ class CurvesPanel(QWidget):
         mb_pen = pg.mkPen(style.MINIBATCH, width=1)
         va_pen = self._valid_pen = pg.mkPen(style.VALIDATION, width=2)
         self._valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
-        dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION,
-               "symbolPen": None}
+        dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION, "symbolPen": None}
         self.items = {
             "loss_minibatch": _curve(self.loss_plot, mb_pen, "minibatch"),
             "loss_valid": _curve(self.loss_plot, va_pen, "validation", **dot),
             "acc_minibatch": _curve(self.acc_plot, mb_pen, "minibatch"),
             "acc_valid": _curve(self.acc_plot, va_pen, "validation", **dot),
-            "acc_test": _curve(self.acc_plot, None, "test", symbol="star", symbolSize=18,
-                               symbolBrush=style.TEST, symbolPen=pg.mkPen("#1b5e20")),
+            "acc_test": _curve(
+                self.acc_plot,
+                None,
+                "test",
+                symbol="star",
+                symbolSize=18,
+                symbolBrush=style.TEST,
+                symbolPen=pg.mkPen("#1b5e20"),
+            ),
             # invisible upper edge of the shaded gap (a transparent pen: pen=None draws no path)
             "acc_gap": pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0), skipFiniteCheck=True),
         }
         self.acc_plot.addItem(self.items["acc_gap"])
-        self.gap_fill = GapFill(self.items["acc_gap"], self.items["acc_valid"],
-                                brush=pg.mkBrush(*style.GAP_FILL))
+        self.gap_fill = GapFill(
+            self.items["acc_gap"], self.items["acc_valid"], brush=pg.mkBrush(*style.GAP_FILL)
+        )
         self.gap_fill.setZValue(-5)
         self.gap_fill.show_gap(False)
         self.acc_plot.addItem(self.gap_fill)
@@ -445,8 +461,7 @@ class CurvesPanel(QWidget):
         extent = loss_extent(lo, hi)
         if extent != self._loss_range:
             self._loss_range = extent
-            self.loss_plot.setYRange(np.log10(extent[0]), np.log10(extent[1]),
-                                     padding=LOSS_PADDING)
+            self.loss_plot.setYRange(np.log10(extent[0]), np.log10(extent[1]), padding=LOSS_PADDING)
 
     def _draw_markers(self) -> None:
         while len(self._marker_items) > len(self.markers):
@@ -458,10 +473,18 @@ class CurvesPanel(QWidget):
                 self._marker_items[i].label.setFormat(text)
                 continue
             line = pg.InfiniteLine(
-                pos=step, angle=90, movable=False,
+                pos=step,
+                angle=90,
+                movable=False,
                 pen=pg.mkPen(style.MARKER, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
-                label=text, labelOpts={"position": 0.92 - 0.1 * (i % 4), "color": style.MARKER,
-                                       "fill": (255, 255, 255, 210), "anchors": [(0, 0), (0, 0)]})
+                label=text,
+                labelOpts={
+                    "position": 0.92 - 0.1 * (i % 4),
+                    "color": style.MARKER,
+                    "fill": (255, 255, 255, 210),
+                    "anchors": [(0, 0), (0, 0)],
+                },
+            )
             self.acc_plot.addItem(line)
             self._marker_items.append(line)
 
@@ -484,8 +507,13 @@ class CurvesPanel(QWidget):
             s = self.series[name]
             for x, y in zip(s.x, s.y, strict=True):
                 rows.setdefault(int(x), {})[name] = float(y)
-        columns = ["minibatch_loss", "minibatch_accuracy", "valid_loss", "valid_accuracy",
-                   "test_accuracy"]
+        columns = [
+            "minibatch_loss",
+            "minibatch_accuracy",
+            "valid_loss",
+            "valid_accuracy",
+            "test_accuracy",
+        ]
         keys = ["loss_minibatch", "acc_minibatch", "loss_valid", "acc_valid", "acc_test"]
         with Path(path).open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)

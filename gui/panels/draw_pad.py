@@ -63,13 +63,23 @@ class DrawCanvas(QWidget):
     stroke_moved = Signal()
     stroke_finished = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, size: int = CANVAS_SIZE,
-                 pen_width: float = PEN_WIDTH) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        size: int = CANVAS_SIZE,
+        pen_width: float = PEN_WIDTH,
+    ) -> None:
         super().__init__(parent)
         self._image = QImage(size, size, QImage.Format.Format_Grayscale8)
         self._image.fill(PAPER)
-        self._pen = QPen(INK, pen_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                         Qt.PenJoinStyle.RoundJoin)
+        self._pen = QPen(
+            INK,
+            pen_width,
+            Qt.PenStyle.SolidLine,
+            Qt.PenCapStyle.RoundCap,
+            Qt.PenJoinStyle.RoundJoin,
+        )
         self._last: QPointF | None = None
         self._blank = True
         self.placeholder = "Draw here"
@@ -185,8 +195,11 @@ class DrawCanvas(QWidget):
             font.setPointSizeF(font.pointSizeF() * 1.3)
             p.setFont(font)
             p.setPen(QColor("#9a9a9a"))
-            p.drawText(QRectF(r).adjusted(10, 10, -10, -10),
-                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            p.drawText(
+                QRectF(r).adjusted(10, 10, -10, -10),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
         frame = QColor("#2f6db5") if self.hasFocus() else QColor("#8c8c8c")
         p.setPen(QPen(frame, 2))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -323,7 +336,8 @@ class DrawPad(QWidget):
         self.seen_label.setStyleSheet("background: black; border: 2px solid #8c8c8c;")
         self.seen_label.setToolTip(
             "Your drawing as the model receives it: cropped, centred and shrunk to 28x28 "
-            "pixels, white = ink, like the training images.")
+            "pixels, white = ink, like the training images."
+        )
         seen_caption = QLabel("What the model sees\n(28 × 28 pixels)", self)
         seen_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         seen_caption.setStyleSheet("color: #505050;")
@@ -348,8 +362,13 @@ class DrawPad(QWidget):
             axis.setPen(pg.mkPen("#404040"))
             axis.setTextPen(pg.mkPen("#202020"))
         item.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
-        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.72,
-                                    brush=BAR_COLOUR, pen=pg.mkPen("#5a7fa8"))
+        self.bars = pg.BarGraphItem(
+            x=np.arange(10),
+            height=np.zeros(10),
+            width=0.72,
+            brush=BAR_COLOUR,
+            pen=pg.mkPen("#5a7fa8"),
+        )
         item.addItem(self.bars)
         self.top_text = pg.TextItem("", color="#202020", anchor=(0.5, 1.0))
         font = self.font()
@@ -358,7 +377,8 @@ class DrawPad(QWidget):
         item.addItem(self.top_text)
         self.plot.setToolTip(
             "The model's probability for every class. They add up to 1; the tallest bar "
-            "(highlighted) is the model's answer.")
+            "(highlighted) is the model's answer."
+        )
 
         right = QVBoxLayout()
         right.setSpacing(6)
@@ -462,8 +482,7 @@ class DrawPad(QWidget):
             seen = np.asarray(pred.seen)
             predicted = int(pred.predicted)
             if probs.size != len(self._class_names):
-                raise ValueError(f"{probs.size} probabilities for "
-                                 f"{len(self._class_names)} classes")
+                raise ValueError(f"{probs.size} probabilities for {len(self._class_names)} classes")
         except Exception as exc:
             self._show_error(exc)
             return None
@@ -499,8 +518,9 @@ class DrawPad(QWidget):
 
     def _set_bars(self, heights: np.ndarray, top: int) -> None:
         brushes = [TOP_BAR_COLOUR if i == top else BAR_COLOUR for i in range(len(heights))]
-        self.bars.setOpts(x=np.arange(len(heights)), height=np.asarray(heights, float),
-                          brushes=brushes)
+        self.bars.setOpts(
+            x=np.arange(len(heights)), height=np.asarray(heights, float), brushes=brushes
+        )
         if top >= 0:
             self.top_text.setText(f"{heights[top]:.0%}")
             self.top_text.setPos(top, float(heights[top]) + 0.01)
@@ -517,20 +537,28 @@ class DrawPad(QWidget):
         if self._classifier is None:
             self._set_status(NO_MODEL_HINT)
         else:
-            self._set_status(f"Draw a {_kind_word(self._class_names)} and watch the "
-                             "model's probabilities change.")
+            self._set_status(
+                f"Draw a {_kind_word(self._class_names)} and watch the "
+                "model's probabilities change."
+            )
 
     def _show_prediction(self, probs: np.ndarray, seen: np.ndarray, predicted: int) -> None:
         self._set_bars(probs, int(np.argmax(probs)))
-        name = (self._class_names[predicted] if 0 <= predicted < len(self._class_names)
-                else str(predicted))
+        name = (
+            self._class_names[predicted]
+            if 0 <= predicted < len(self._class_names)
+            else str(predicted)
+        )
         self.answer_label.setText(name)
         p = float(probs[predicted]) if 0 <= predicted < probs.size else float("nan")
         self.confidence_label.setText(f"{p:.0%} sure")
         if seen.ndim == 2 and seen.size:
             pix = QPixmap.fromImage(to_qimage(seen)).scaled(
-                SEEN_PX, SEEN_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.FastTransformation)
+                SEEN_PX,
+                SEEN_PX,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.FastTransformation,
+            )
             self.seen_label.setPixmap(pix)
         self._set_status(f"The model says {name}. Keep drawing or press Clear.")
 
@@ -545,8 +573,9 @@ class DrawPad(QWidget):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #b00020; font-weight: bold;" if error
-                                        else "color: #404040;")
+        self.status_label.setStyleSheet(
+            "color: #b00020; font-weight: bold;" if error else "color: #404040;"
+        )
 
     def status_text(self) -> str:
         """The hint, answer or error line under the canvas."""

@@ -80,8 +80,9 @@ class ImageGrid(QWidget):
 
     tile_clicked = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, *, tile_px: int = 84,
-                 spacing: int = 6) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, tile_px: int = 84, spacing: int = 6
+    ) -> None:
         super().__init__(parent)
         self._tile_px = int(tile_px)
         self._spacing = int(spacing)
@@ -102,9 +103,15 @@ class ImageGrid(QWidget):
         self.setMouseTracking(True)
 
     # ----------------------------------------------------------------- data
-    def set_images(self, images: np.ndarray, *, columns: int | None = None,
-                   row_labels: Sequence[str] = (), captions: Sequence[Caption] | None = None,
-                   tooltips: Sequence[str] | None = None) -> None:
+    def set_images(
+        self,
+        images: np.ndarray,
+        *,
+        columns: int | None = None,
+        row_labels: Sequence[str] = (),
+        captions: Sequence[Caption] | None = None,
+        tooltips: Sequence[str] | None = None,
+    ) -> None:
         """Show ``images`` (``(N, H, W)`` uint8, 255 = ink).
 
         Parameters
@@ -182,8 +189,7 @@ class ImageGrid(QWidget):
     def _label_width(self) -> int:
         if self._label_w is None:
             fm = QFontMetrics(self._label_font())
-            self._label_w = max((fm.horizontalAdvance(s) + 12 for s in self._row_labels),
-                                default=0)
+            self._label_w = max((fm.horizontalAdvance(s) + 12 for s in self._row_labels), default=0)
         return self._label_w
 
     def changeEvent(self, event: QEvent) -> None:
@@ -203,8 +209,8 @@ class ImageGrid(QWidget):
         if self._caption_w is None:
             fm = QFontMetrics(self.font())
             self._caption_w = max(
-                (sum(fm.horizontalAdvance(t) for t, _ in c) + 6 for c in self._captions),
-                default=0)
+                (sum(fm.horizontalAdvance(t) for t, _ in c) + 6 for c in self._captions), default=0
+            )
         return self._caption_w
 
     def _flow_columns(self, width: int) -> int:
@@ -275,9 +281,11 @@ class ImageGrid(QWidget):
         if not self._count or self._strip is None:
             if self._empty_text:
                 p.setPen(QColor("#606060"))
-                p.drawText(self.rect().adjusted(12, 12, -12, -12),
-                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                           self._empty_text)
+                p.drawText(
+                    self.rect().adjusted(12, 12, -12, -12),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self._empty_text,
+                )
             p.end()
             return
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
@@ -298,12 +306,14 @@ class ImageGrid(QWidget):
             for row, text in enumerate(self._row_labels):
                 r = self.tile_rect(row * self._columns)
                 label_w = self._label_width()
-                p.drawText(QRect(r.left() - label_w, r.top(), label_w - 6, r.height()),
-                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+                p.drawText(
+                    QRect(r.left() - label_w, r.top(), label_w - 6, r.height()),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    text,
+                )
         p.end()
 
-    def _paint_caption(self, p: QPainter, fm: QFontMetrics, tile: QRect,
-                       caption: Caption) -> None:
+    def _paint_caption(self, p: QPainter, fm: QFontMetrics, tile: QRect, caption: Caption) -> None:
         total = sum(fm.horizontalAdvance(text) for text, _ in caption)
         x = tile.center().x() - total // 2
         y = tile.bottom() + 2 + fm.ascent()

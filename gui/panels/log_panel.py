@@ -24,8 +24,9 @@ class LogPanel(QWidget):
         Most lines kept.
     """
 
-    def __init__(self, parent: QWidget | None = None, *,
-                 max_lines: int = DEFAULT_MAX_LINES) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, max_lines: int = DEFAULT_MAX_LINES
+    ) -> None:
         super().__init__(parent)
         self.view = QPlainTextEdit(self)
         self.view.setReadOnly(True)
@@ -38,8 +39,9 @@ class LogPanel(QWidget):
         self.view.setFont(font)
         self.view.document().setDocumentMargin(8)
         self.view.setPlaceholderText("The training log appears here when a run starts.")
-        self.view.setToolTip("What the trainer reports, as in the lesson notebooks. "
-                             "Select text to copy it.")
+        self.view.setToolTip(
+            "What the trainer reports, as in the lesson notebooks. Select text to copy it."
+        )
         self._follow = True  # stick to the newest line until the learner scrolls up
         self._adjusting = False
         bar = self.view.verticalScrollBar()

@@ -61,9 +61,16 @@ class MisclassifiedPanel(QWidget):
         layout.addWidget(self.scroll, 1)
 
     # ------------------------------------------------------------------ API
-    def set_results(self, images: np.ndarray, true: np.ndarray, predicted: np.ndarray,
-                    probabilities: np.ndarray | None, class_names: Sequence[str], *,
-                    split: str = "test") -> None:
+    def set_results(
+        self,
+        images: np.ndarray,
+        true: np.ndarray,
+        predicted: np.ndarray,
+        probabilities: np.ndarray | None,
+        class_names: Sequence[str],
+        *,
+        split: str = "test",
+    ) -> None:
         """Show the mistakes among evaluated images.
 
         Parameters
@@ -85,16 +92,19 @@ class MisclassifiedPanel(QWidget):
         predicted = np.asarray(predicted).astype(np.int64).ravel()
         n = len(images)
         if not n == len(true) == len(predicted):
-            raise ValueError(f"{n} images, {len(true)} true labels and {len(predicted)} "
-                             "predictions: they must match")
+            raise ValueError(
+                f"{n} images, {len(true)} true labels and {len(predicted)} "
+                "predictions: they must match"
+            )
         names = tuple(str(c) for c in class_names)
         wrong = np.flatnonzero(true != predicted)
         confidence = None
         if probabilities is not None:
             probs = np.asarray(probabilities, dtype=np.float64)
             if probs.shape != (n, len(names)):
-                raise ValueError(f"probabilities have shape {probs.shape}, expected "
-                                 f"{(n, len(names))}")
+                raise ValueError(
+                    f"probabilities have shape {probs.shape}, expected {(n, len(names))}"
+                )
             confidence = probs[wrong, predicted[wrong]]
             order = np.argsort(-confidence, kind="stable")
             wrong, confidence = wrong[order], confidence[order]
@@ -108,7 +118,7 @@ class MisclassifiedPanel(QWidget):
             which = "most confident" if confidence is not None else "first"
             detail = f"Showing the {self._max_items} {which} mistakes. "
         elif wrong.size:
-            detail = ("Most confident mistakes first. " if confidence is not None else "")
+            detail = "Most confident mistakes first. " if confidence is not None else ""
         else:
             detail = "No mistakes to show." if n else ""
         if wrong.size:
@@ -121,12 +131,15 @@ class MisclassifiedPanel(QWidget):
         captions, tips = [], []
         for rank, k in enumerate(self._shown):
             p, t = name(predicted[k]), name(true[k])
-            captions.append([(f"pred {p}", WRONG_COLOUR), (" / ", SEPARATOR_COLOUR),
-                             (f"true {t}", TRUE_COLOUR)])
+            captions.append(
+                [(f"pred {p}", WRONG_COLOUR), (" / ", SEPARATOR_COLOUR), (f"true {t}", TRUE_COLOUR)]
+            )
             tip = f"{word.capitalize()} image #{k:,}: the model said {p}, it is {t}."
             if confidence is not None:
-                tip += (f"\nIt was {confidence[rank]:.0%} sure of {p} and gave {t} "
-                        f"{probs[k, true[k]]:.0%}.")
+                tip += (
+                    f"\nIt was {confidence[rank]:.0%} sure of {p} and gave {t} "
+                    f"{probs[k, true[k]]:.0%}."
+                )
             tips.append(tip)
         if self._shown.size:
             self.gallery.set_images(images[self._shown], captions=captions, tooltips=tips)

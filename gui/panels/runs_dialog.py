@@ -29,29 +29,43 @@ if TYPE_CHECKING:
     from core.training.runs import RunInfo
 
 COLUMNS = ("Run", "Preset", "Dataset", "Status", "Steps", "Best valid", "Date")
-STATUS_COLOURS = {"finished": "#1b5e20", "stopped": "#455a64", "interrupted": "#e65100",
-                  "failed": "#b71c1c", "diverged": "#b71c1c", "running": "#0d47a1"}
+STATUS_COLOURS = {
+    "finished": "#1b5e20",
+    "stopped": "#455a64",
+    "interrupted": "#e65100",
+    "failed": "#b71c1c",
+    "diverged": "#b71c1c",
+    "running": "#0d47a1",
+}
 RESUMABLE_STATES = ("interrupted", "stopped")
 
 
 def can_resume(info: RunInfo) -> bool:
     """Whether ``info``'s run can be continued: interrupted or stopped, with a checkpoint left."""
-    return (info.status in RESUMABLE_STATES and info.resumable
-            and info.steps_done < info.total_steps)
+    return info.status in RESUMABLE_STATES and info.resumable and info.steps_done < info.total_steps
 
 
 def run_row(info: RunInfo) -> list[str]:
     """The table's texts for one run, in :data:`COLUMNS` order."""
     best = "" if info.best_valid_accuracy is None else f"{100 * info.best_valid_accuracy:.1f}%"
-    return [info.id, info.preset, info.dataset, info.status,
-            f"{info.steps_done:,} / {info.total_steps:,}", best, info.started.replace("T", " ")]
+    return [
+        info.id,
+        info.preset,
+        info.dataset,
+        info.status,
+        f"{info.steps_done:,} / {info.total_steps:,}",
+        best,
+        info.started.replace("T", " "),
+    ]
 
 
 def menu_text(info: RunInfo) -> str:
     """One line for the *Recent runs* submenu."""
     best = "" if info.best_valid_accuracy is None else f", {100 * info.best_valid_accuracy:.0f}%"
-    return (f"{info.started.replace('T', ' ')[:16]}  {info.preset} on {info.dataset} - "
-            f"{info.status}, {info.steps_done:,} steps{best}")
+    return (
+        f"{info.started.replace('T', ' ')[:16]}  {info.preset} on {info.dataset} - "
+        f"{info.status}, {info.steps_done:,} steps{best}"
+    )
 
 
 def default_lister() -> list[RunInfo]:
@@ -82,8 +96,9 @@ class RunsDialog(QDialog):
     open_requested = Signal(str)
     resume_requested = Signal(str)
 
-    def __init__(self, lister: Callable[[], list[RunInfo]] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, lister: Callable[[], list[RunInfo]] | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Runs")
         self.setModal(False)
@@ -105,11 +120,13 @@ class RunsDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.open_button = QPushButton("Open", self)
-        self.open_button.setToolTip("Show the run's curves and weights and use its model "
-                                    "in the draw pad")
+        self.open_button.setToolTip(
+            "Show the run's curves and weights and use its model in the draw pad"
+        )
         self.resume_button = QPushButton("Resume", self)
-        self.resume_button.setToolTip("Continue an interrupted or stopped run from its last "
-                                      "checkpoint")
+        self.resume_button.setToolTip(
+            "Continue an interrupted or stopped run from its last checkpoint"
+        )
         self.refresh_button = QPushButton("Refresh", self)
         for b in (self.open_button, self.resume_button, self.refresh_button):
             buttons.addButton(b, QDialogButtonBox.ButtonRole.ActionRole)
@@ -141,12 +158,18 @@ class RunsDialog(QDialog):
                     if info.message:
                         item.setToolTip(info.message)
                 if c in (4, 5):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.table.setItem(r, c, item)
-        self.note.setText(problem or (f"{len(self.runs)} run(s). Double-click one to open it."
-                                      if self.runs else "No runs yet: every run you start is "
-                                      "saved and listed here."))
+        self.note.setText(
+            problem
+            or (
+                f"{len(self.runs)} run(s). Double-click one to open it."
+                if self.runs
+                else "No runs yet: every run you start is saved and listed here."
+            )
+        )
         if self.runs:
             self.table.selectRow(0)
         self._update_buttons()

@@ -47,7 +47,8 @@ class SamplesPanel(QWidget):
         self.split_combo = QComboBox(self)
         self.split_combo.setToolTip(
             "Training images teach the model; validation images tune the knobs during the "
-            "run; test images are kept aside for one honest final score.")
+            "run; test images are kept aside for one honest final score."
+        )
         self.split_combo.currentIndexChanged.connect(self._show_current)
         self.shuffle_button = QPushButton("Show other examples", self)
         self.shuffle_button.setToolTip("Draw a new random handful of each class")
@@ -65,8 +66,10 @@ class SamplesPanel(QWidget):
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
         self.report.setFont(font)
-        self.report.setPlaceholderText("The curation report appears here: where the images "
-                                       "came from, what was skipped and why.")
+        self.report.setPlaceholderText(
+            "The curation report appears here: where the images "
+            "came from, what was skipped and why."
+        )
         self.report.setToolTip("How the dataset was built and cleaned. Select text to copy it.")
 
         bar = QHBoxLayout()
@@ -104,8 +107,12 @@ class SamplesPanel(QWidget):
         self._update_controls()
 
     # ------------------------------------------------------------------ API
-    def set_dataset(self, images_by_split: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                    class_names: Sequence[str], report_text: str) -> None:
+    def set_dataset(
+        self,
+        images_by_split: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        class_names: Sequence[str],
+        report_text: str,
+    ) -> None:
         """Show a new dataset.
 
         Parameters
@@ -118,8 +125,10 @@ class SamplesPanel(QWidget):
         report_text:
             The curation report, shown as plain monospace text.
         """
-        self._splits = {str(k): (np.asarray(x), np.asarray(y).astype(np.int64, copy=False))
-                        for k, (x, y) in images_by_split.items()}
+        self._splits = {
+            str(k): (np.asarray(x), np.asarray(y).astype(np.int64, copy=False))
+            for k, (x, y) in images_by_split.items()
+        }
         self._class_names = tuple(str(n) for n in class_names)
         self.report.setPlainText(report_text)
         self._rng = np.random.default_rng(0)
@@ -194,12 +203,16 @@ class SamplesPanel(QWidget):
         flat = shown.ravel()
         tiles[flat >= 0] = images[flat[flat >= 0]]
         title = SPLIT_TITLES.get(name, name).lower()
-        tips = [f"{self._class_names[i // k]}: {title} image #{j:,}" if j >= 0
-                else f"no more {self._class_names[i // k]} images in this split"
-                for i, j in enumerate(flat)]
+        tips = [
+            f"{self._class_names[i // k]}: {title} image #{j:,}"
+            if j >= 0
+            else f"no more {self._class_names[i // k]} images in this split"
+            for i, j in enumerate(flat)
+        ]
         self.grid.set_images(tiles, columns=k, row_labels=self._class_names, tooltips=tips)
         self.grid.setToolTip("Each row is one class; the images are picked at random.")
         smallest, largest = (int(counts.min()), int(counts.max())) if counts.size else (0, 0)
         self.info_label.setText(
             f"{len(images):,} {title} images; {smallest:,} to {largest:,} per class. "
-            f"White = ink, as the model sees it.")
+            f"White = ink, as the model sees it."
+        )

@@ -32,8 +32,7 @@ def diverging_colormap() -> pg.ColorMap:
     return pg.colormap.get("CET-D1")
 
 
-def tile_origin(index: int, grid: tuple[int, int], tile_shape: tuple[int, int]
-                ) -> tuple[int, int]:
+def tile_origin(index: int, grid: tuple[int, int], tile_shape: tuple[int, int]) -> tuple[int, int]:
     """(row, column) pixel of the top-left corner of tile ``index`` in a 1-px-gutter mosaic."""
     _rows, cols = grid
     h, w = tile_shape
@@ -81,16 +80,18 @@ class WeightsPanel(QWidget):
 
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
-        self.viewbox = self.view.addViewBox(row=0, col=0, lockAspect=True, invertY=True,
-                                            enableMouse=False)
+        self.viewbox = self.view.addViewBox(
+            row=0, col=0, lockAspect=True, invertY=True, enableMouse=False
+        )
         self.viewbox.setBackgroundColor("#3a3a3a")
         self.viewbox.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.viewbox.addItem(self.image)
         self.colormap = diverging_colormap()
         self.lut = self.colormap.getLookupTable(nPts=256)
-        self.colorbar = pg.ColorBarItem(values=(-1.0, 1.0), colorMap=self.colormap,
-                                        interactive=False, width=14, label="weight")
+        self.colorbar = pg.ColorBarItem(
+            values=(-1.0, 1.0), colorMap=self.colormap, interactive=False, width=14, label="weight"
+        )
         self.view.addItem(self.colorbar, row=0, col=1)
         self.labels: list[pg.TextItem] = []
         self._range: tuple[int, int] = (0, 0)
@@ -126,8 +127,10 @@ class WeightsPanel(QWidget):
         rect = self.viewbox.sceneBoundingRect()
         if rect.width() < 10 or rect.height() < 10:  # not laid out yet: show everything
             return rows, cols
-        return (max(1, min(rows, int(rect.height() // MIN_TILE_PX))),
-                max(1, min(cols, int(rect.width() // MIN_TILE_PX))))
+        return (
+            max(1, min(rows, int(rect.height() // MIN_TILE_PX))),
+            max(1, min(cols, int(rect.width() // MIN_TILE_PX))),
+        )
 
     def flush(self) -> None:
         """Draw the pending snapshot, if any."""
@@ -139,7 +142,7 @@ class WeightsPanel(QWidget):
         limit = shown_limit(self.limit, limit)
         rows, cols = self.visible_grid(snap)
         th, tw = snap.tile_shape
-        image = snap.mosaic[:rows * (th + 1) - 1, :cols * (tw + 1) - 1]
+        image = snap.mosaic[: rows * (th + 1) - 1, : cols * (tw + 1) - 1]
         self.image.setImage(image, levels=(-limit, limit), lut=self.lut, autoLevels=False)
         if limit != self.limit:
             self.colorbar.setLevels((-limit, limit))
@@ -148,15 +151,19 @@ class WeightsPanel(QWidget):
         if self._range != (h, w):
             self.viewbox.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
             self._range = (h, w)
-        shown = [k for k in range(len(snap.labels)) if k // snap.grid[1] < rows
-                 and k % snap.grid[1] < cols]
-        self._set_labels(tuple(snap.labels[k] for k in shown), snap.grid, snap.tile_shape,
-                         shown)
+        shown = [
+            k
+            for k in range(len(snap.labels))
+            if k // snap.grid[1] < rows and k % snap.grid[1] < cols
+        ]
+        self._set_labels(tuple(snap.labels[k] for k in shown), snap.grid, snap.tile_shape, shown)
         cropped = (rows, cols) != tuple(snap.grid) and snap.kind != "output"
         more = f" · {rows * cols} shown" if cropped else ""
         self.caption.setText(f"<b>Step {snap.step:,}</b> · {caption(snap)}{more}")
-        self.caption.setToolTip(KIND_WORDS.get(snap.kind, snap.kind)
-                                + (" - enlarge the panel to see more" if cropped else ""))
+        self.caption.setToolTip(
+            KIND_WORDS.get(snap.kind, snap.kind)
+            + (" - enlarge the panel to see more" if cropped else "")
+        )
         self.shown = snap
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -166,15 +173,21 @@ class WeightsPanel(QWidget):
             self.pending = self.shown
             self.flush()
 
-    def _set_labels(self, labels: tuple[str, ...], grid: tuple[int, int],
-                    tile_shape: tuple[int, int], indices: list[int]) -> None:
+    def _set_labels(
+        self,
+        labels: tuple[str, ...],
+        grid: tuple[int, int],
+        tile_shape: tuple[int, int],
+        indices: list[int],
+    ) -> None:
         while len(self.labels) > len(labels):
             self.viewbox.removeItem(self.labels.pop())
         size = max(8, min(16, int(tile_shape[0] * 0.45)))
         for i, text in enumerate(labels):
             if i == len(self.labels):
-                item = pg.TextItem("", color="#111", anchor=(0, 0),
-                                   fill=pg.mkBrush(255, 255, 255, 190))
+                item = pg.TextItem(
+                    "", color="#111", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 190)
+                )
                 font = item.textItem.font()
                 font.setBold(True)
                 font.setPixelSize(size)

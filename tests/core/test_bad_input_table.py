@@ -48,8 +48,12 @@ def png(img: np.ndarray, mode: str = "L") -> bytes:
 
 def tree(extra: dict[str, bytes] | None = None, skip: str = "") -> dict[str, bytes]:
     """A notMNIST tree: 3 good PNGs per letter, plus ``extra`` files, without letter ``skip``."""
-    files = {f"{c}/g{i}.png": png(glyph(10 * j + i))
-             for j, c in enumerate(LETTERS) if c != skip for i in range(3)}
+    files = {
+        f"{c}/g{i}.png": png(glyph(10 * j + i))
+        for j, c in enumerate(LETTERS)
+        if c != skip
+        for i in range(3)
+    }
     files.update(extra or {})
     return files
 
@@ -112,42 +116,99 @@ def evil_pickle(tmp: Path) -> Path:
 
 # (case id, builder(tmp) -> path given to --dataset, culprit relative to tmp, problem words)
 FATAL: list[tuple[str, Callable[[Path], Path], str, str]] = [
-    ("truncated tar.gz", lambda t: _truncate(write_tar(t / "a.tar.gz", tree())),
-     "a.tar.gz", "truncated or corrupt archive"),
-    ("non-archive tar.gz", lambda t: _write(t / "b.tar.gz", b"hello, not gzip\n"),
-     "b.tar.gz", "not a gzip file"),
-    ("missing class folder", lambda t: write_tree(t / "m", tree(skip="J")),
-     "m/J", "missing class folder"),
-    ("empty class folder", lambda t: _mkdir(write_tree(t / "e", tree(skip="J")) / "J").parent,
-     "e/J", "empty class folder"),
-    ("class folder of junk only", lambda t: write_tree(t / "j", tree(
-        {"J/x.png": b"junk"}, skip="J")), "j/J", "no readable images"),
-    ("IDX wrong magic", lambda t: write_idx(t / "w", idx_images(10, magic=0x00000903),
-                                            idx_labels(10)),
-     "w/train-images-idx3-ubyte", "data type 0x09"),
-    ("IDX wrong dims", lambda t: write_idx(t / "d", idx_images(10, rows=32), idx_labels(10)),
-     "d/train-images-idx3-ubyte", "images are 32x28, expected 28x28"),
-    ("IDX truncated", lambda t: write_idx(t / "c", idx_images(10)[:-100], idx_labels(10)),
-     "c/train-images-idx3-ubyte", "truncated"),
-    ("IDX count mismatch", lambda t: write_idx(t / "n", idx_images(10), idx_labels(9)),
-     "n/train-labels-idx1-ubyte", "9 labels but"),
+    (
+        "truncated tar.gz",
+        lambda t: _truncate(write_tar(t / "a.tar.gz", tree())),
+        "a.tar.gz",
+        "truncated or corrupt archive",
+    ),
+    (
+        "non-archive tar.gz",
+        lambda t: _write(t / "b.tar.gz", b"hello, not gzip\n"),
+        "b.tar.gz",
+        "not a gzip file",
+    ),
+    (
+        "missing class folder",
+        lambda t: write_tree(t / "m", tree(skip="J")),
+        "m/J",
+        "missing class folder",
+    ),
+    (
+        "empty class folder",
+        lambda t: _mkdir(write_tree(t / "e", tree(skip="J")) / "J").parent,
+        "e/J",
+        "empty class folder",
+    ),
+    (
+        "class folder of junk only",
+        lambda t: write_tree(t / "j", tree({"J/x.png": b"junk"}, skip="J")),
+        "j/J",
+        "no readable images",
+    ),
+    (
+        "IDX wrong magic",
+        lambda t: write_idx(t / "w", idx_images(10, magic=0x00000903), idx_labels(10)),
+        "w/train-images-idx3-ubyte",
+        "data type 0x09",
+    ),
+    (
+        "IDX wrong dims",
+        lambda t: write_idx(t / "d", idx_images(10, rows=32), idx_labels(10)),
+        "d/train-images-idx3-ubyte",
+        "images are 32x28, expected 28x28",
+    ),
+    (
+        "IDX truncated",
+        lambda t: write_idx(t / "c", idx_images(10)[:-100], idx_labels(10)),
+        "c/train-images-idx3-ubyte",
+        "truncated",
+    ),
+    (
+        "IDX count mismatch",
+        lambda t: write_idx(t / "n", idx_images(10), idx_labels(9)),
+        "n/train-labels-idx1-ubyte",
+        "9 labels but",
+    ),
     ("npz missing keys", lambda t: npz(t / "k.npz", x_train=X), "k.npz", "missing keys"),
-    ("npz wrong dtype", lambda t: npz(t / "t.npz", images=X.astype(np.float32) + 0.5, labels=Y),
-     "t.npz", "not whole numbers"),
-    ("npz mismatched lengths", lambda t: npz(t / "l.npz", images=X, labels=Y[:20]),
-     "l.npz", "20 labels for 30 images"),
-    ("npz labels out of range", lambda t: npz(t / "r.npz", images=X, labels=Y + 5),
-     "r.npz", "has labels 5..14"),
-    ("npz of pickled objects", lambda t: npz(t / "o.npz", images=np.array([{}] * 30, dtype=object),
-                                             labels=Y),
-     "o.npz", "pickled Python objects, which are refused"),
-    ("non-image file", lambda t: _write(t / "notes.txt", b"just some text"),
-     "notes.txt", "unrecognised format"),
+    (
+        "npz wrong dtype",
+        lambda t: npz(t / "t.npz", images=X.astype(np.float32) + 0.5, labels=Y),
+        "t.npz",
+        "not whole numbers",
+    ),
+    (
+        "npz mismatched lengths",
+        lambda t: npz(t / "l.npz", images=X, labels=Y[:20]),
+        "l.npz",
+        "20 labels for 30 images",
+    ),
+    (
+        "npz labels out of range",
+        lambda t: npz(t / "r.npz", images=X, labels=Y + 5),
+        "r.npz",
+        "has labels 5..14",
+    ),
+    (
+        "npz of pickled objects",
+        lambda t: npz(t / "o.npz", images=np.array([{}] * 30, dtype=object), labels=Y),
+        "o.npz",
+        "pickled Python objects, which are refused",
+    ),
+    (
+        "non-image file",
+        lambda t: _write(t / "notes.txt", b"just some text"),
+        "notes.txt",
+        "unrecognised format",
+    ),
     ("missing file", lambda t: t / "nowhere.npz", "nowhere.npz", "no such file or folder"),
     ("malicious pickle", evil_pickle, "notMNIST.pickle", "refused"),
-    ("IDX gzip corrupt", lambda t: write_idx(t / "g", gzip.compress(idx_images(10))[:40],
-                                             idx_labels(10)),
-     "g/train-images-idx3-ubyte", "truncated"),
+    (
+        "IDX gzip corrupt",
+        lambda t: write_idx(t / "g", gzip.compress(idx_images(10))[:40], idx_labels(10)),
+        "g/train-images-idx3-ubyte",
+        "truncated",
+    ),
 ]
 
 
@@ -176,8 +237,9 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("builder", "culprit", "problem"),
-                         [row[1:] for row in FATAL], ids=[row[0] for row in FATAL])
+@pytest.mark.parametrize(
+    ("builder", "culprit", "problem"), [row[1:] for row in FATAL], ids=[row[0] for row in FATAL]
+)
 def test_bad_data_is_one_line_and_exit_2(builder, culprit, problem, tmp_path, capsys):
     spec = builder(tmp_path)
     assert main.main(["data", "--dataset", str(spec), "--no-cache"]) == 2
@@ -187,13 +249,16 @@ def test_bad_data_is_one_line_and_exit_2(builder, culprit, problem, tmp_path, ca
     assert not (tmp_path / "pwned").exists()  # the malicious pickle never ran
 
 
-@pytest.mark.parametrize(("name", "data", "reason"), [
-    ("zero-byte PNG", b"", "empty file (0 bytes)"),
-    ("truncated PNG", png(glyph(99))[:40], "cannot decode (truncated or corrupt PNG)"),
-    ("corrupt PNG", b"\x89PNG\r\n\x1a\n" + b"\x00" * 60, "cannot decode"),
-    ("non-image .png", b"this is text\n", "not a PNG"),
-    ("32x32 PNG", png(np.zeros((32, 32), np.uint8)), "wrong size (not 28x28)"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("zero-byte PNG", b"", "empty file (0 bytes)"),
+        ("truncated PNG", png(glyph(99))[:40], "cannot decode (truncated or corrupt PNG)"),
+        ("corrupt PNG", b"\x89PNG\r\n\x1a\n" + b"\x00" * 60, "cannot decode"),
+        ("non-image .png", b"this is text\n", "not a PNG"),
+        ("32x32 PNG", png(np.zeros((32, 32), np.uint8)), "wrong size (not 28x28)"),
+    ],
+)
 def test_broken_pngs_are_skipped_and_named(name, data, reason, tmp_path, capsys):
     root = write_tree(tmp_path / "t", tree({"C/bad.png": data}))
     assert main.main(["data", "--dataset", str(root), "--no-cache"]) == 0, name
@@ -214,8 +279,11 @@ def test_rgb_png_is_converted_not_refused(tmp_path, capsys):
 
 
 def local_remote(monkeypatch, source: Path, known_hash: str | None) -> None:
-    monkeypatch.setitem(download.REMOTE_FILES, "mnist.npz", download.RemoteFile(
-        "mnist.npz", source.as_uri(), None, known_hash))
+    monkeypatch.setitem(
+        download.REMOTE_FILES,
+        "mnist.npz",
+        download.RemoteFile("mnist.npz", source.as_uri(), None, known_hash),
+    )
 
 
 def test_download_hash_mismatch_removes_the_file(tmp_path, monkeypatch, capsys):
@@ -229,8 +297,11 @@ def test_download_hash_mismatch_removes_the_file(tmp_path, monkeypatch, capsys):
 
 
 def test_no_network_is_a_plain_message(monkeypatch, capsys):
-    monkeypatch.setitem(download.REMOTE_FILES, "mnist.npz", download.RemoteFile(
-        "mnist.npz", "http://127.0.0.1:9/mnist.npz", None, None))  # the discard port: refused
+    monkeypatch.setitem(
+        download.REMOTE_FILES,
+        "mnist.npz",
+        download.RemoteFile("mnist.npz", "http://127.0.0.1:9/mnist.npz", None, None),
+    )  # the discard port: refused
     assert main.main(["data", "--dataset", "mnist", "--no-cache"]) == 2
     line = one_line_error(capsys)
     assert "http://127.0.0.1:9/mnist.npz: no network: could not reach 127.0.0.1:9" in line
@@ -271,8 +342,11 @@ def test_cache_write_failure_does_not_stop_loading(how, tmp_path, monkeypatch, c
     import errno
     import tempfile
 
-    data = npz(tmp_path / "ok.npz", images=np.stack([glyph(i) for i in range(40)]),
-               labels=np.arange(40) % 10)
+    data = npz(
+        tmp_path / "ok.npz",
+        images=np.stack([glyph(i) for i in range(40)]),
+        labels=np.arange(40) % 10,
+    )
     folder = tmp_path / "cache"
     if how == "unusable folder":
         (tmp_path / "a-file").write_text("")
@@ -299,12 +373,15 @@ def small_npz(tmp_path_factory) -> Path:
     return npz(path, images=np.stack([glyph(i) for i in range(100)]), labels=np.arange(100) % 10)
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--l2", "-1"], "argument --l2: L2 lambda -1 is out of range"),
-    (["--dropout", "1"], "argument --dropout: dropout rate 1 is out of range"),
-    (["--steps", "0"], "argument --steps: steps 0 is out of range"),
-    (["--restrict-batches", "-2"], "argument --restrict-batches"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--l2", "-1"], "argument --l2: L2 lambda -1 is out of range"),
+        (["--dropout", "1"], "argument --dropout: dropout rate 1 is out of range"),
+        (["--steps", "0"], "argument --steps: steps 0 is out of range"),
+        (["--restrict-batches", "-2"], "argument --restrict-batches"),
+    ],
+)
 def test_bad_knobs_are_argument_errors(args, words, small_npz, capsys):
     with pytest.raises(SystemExit) as exc:
         main.main(["train", "--preset", "logreg-sgd", "--dataset", str(small_npz), *args])
@@ -314,13 +391,20 @@ def test_bad_knobs_are_argument_errors(args, words, small_npz, capsys):
     assert words in err.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--batch-size", "500"], "batch size 500 is larger than the training set"),
-    (["--batch-size", "20", "--restrict-batches", "50"], "restricting to 50 batches of 20"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--batch-size", "500"], "batch size 500 is larger than the training set"),
+        (["--batch-size", "20", "--restrict-batches", "50"], "restricting to 50 batches of 20"),
+    ],
+)
 def test_knobs_beyond_the_data_are_one_line(args, words, small_npz, capsys):
-    assert main.main(["train", "--preset", "logreg-sgd", "--dataset", str(small_npz),
-                      "--steps", "5", *args]) == 2
+    assert (
+        main.main(
+            ["train", "--preset", "logreg-sgd", "--dataset", str(small_npz), "--steps", "5", *args]
+        )
+        == 2
+    )
     assert words in one_line_error(capsys)
 
 

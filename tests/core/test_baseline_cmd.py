@@ -25,16 +25,25 @@ def letters_npz(shared_data: Path, tmp_path: Path) -> Path:
     order = np.random.default_rng(0).permutation(len(d["labels"]))[:1700]
     x, y = d["images"][order], d["labels"][order]
     path = tmp_path / "notmnist_glyphs.npz"
-    np.savez_compressed(path, x_train=x[:1000], y_train=y[:1000], x_valid=x[1000:1200],
-                        y_valid=y[1000:1200], x_test=x[1200:], y_test=y[1200:])
+    np.savez_compressed(
+        path,
+        x_train=x[:1000],
+        y_train=y[:1000],
+        x_valid=x[1000:1200],
+        y_valid=y[1000:1200],
+        x_test=x[1200:],
+        y_test=y[1200:],
+    )
     return path
 
 
-def test_baseline_on_real_letters(letters_npz: Path, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_baseline_on_real_letters(
+    letters_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_json = tmp_path / "baseline.json"
-    status = main.main(["baseline", "--dataset", str(letters_npz), "--samples", "300",
-                        "--json", str(out_json)])
+    status = main.main(
+        ["baseline", "--dataset", str(letters_npz), "--samples", "300", "--json", str(out_json)]
+    )
     assert status == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Baseline: scikit-learn LogisticRegression on 300 training images")
@@ -42,7 +51,7 @@ def test_baseline_on_real_letters(letters_npz: Path, tmp_path: Path,
     assert acc_line.endswith("(500 images)")
     header = next(i for i, line in enumerate(lines) if line.startswith("true\\pred"))
     assert lines[header].split()[1:] == list(LETTERS)
-    rows = lines[header + 1:header + 11]
+    rows = lines[header + 1 : header + 11]
     assert [row.split()[0] for row in rows] == list(LETTERS)
 
     report = json.loads(out_json.read_text())
@@ -57,17 +66,33 @@ def test_baseline_on_real_letters(letters_npz: Path, tmp_path: Path,
     np.testing.assert_array_equal(printed, confusion)
 
 
-def test_samples_caps_the_training_set(letters_npz: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_samples_caps_the_training_set(
+    letters_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_json = tmp_path / "b.json"
-    assert main.main(["baseline", "--dataset", str(letters_npz), "--samples", "50",
-                      "--seed", "3", "--json", str(out_json)]) == 0
+    assert (
+        main.main(
+            [
+                "baseline",
+                "--dataset",
+                str(letters_npz),
+                "--samples",
+                "50",
+                "--seed",
+                "3",
+                "--json",
+                str(out_json),
+            ]
+        )
+        == 0
+    )
     assert "on 50 training images" in capsys.readouterr().out
     assert json.loads(out_json.read_text())["samples"] == 50
 
 
-def test_missing_dataset_is_one_line_error(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_dataset_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "nowhere.npz"
     assert main.main(["baseline", "--dataset", str(missing), "--samples", "10"]) == 2
     captured = capsys.readouterr()
@@ -78,8 +103,9 @@ def test_missing_dataset_is_one_line_error(tmp_path: Path,
     assert captured.out == ""
 
 
-def test_unusable_dataset_is_one_line_error(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_dataset_is_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "broken.npz"
     np.savez(bad, pictures=np.zeros((3, 28, 28), np.uint8))  # a real .npz with the wrong keys
     assert main.main(["baseline", "--dataset", str(bad)]) == 2
@@ -89,13 +115,21 @@ def test_unusable_dataset_is_one_line_error(tmp_path: Path,
     assert "broken.npz" in err[0]
 
 
-def test_single_class_training_set_is_refused(shared_data: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_single_class_training_set_is_refused(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = np.load(shared_data / "notmnist_small.npz")
     x, y = d["images"], d["labels"]  # sorted by label: the first 100 are all A
     path = tmp_path / "only_a.npz"
-    np.savez_compressed(path, x_train=x[:100], y_train=y[:100], x_valid=x[-20:],
-                        y_valid=y[-20:], x_test=x[-50:], y_test=y[-50:])
+    np.savez_compressed(
+        path,
+        x_train=x[:100],
+        y_train=y[:100],
+        x_valid=x[-20:],
+        y_valid=y[-20:],
+        x_test=x[-50:],
+        y_test=y[-50:],
+    )
     assert main.main(["baseline", "--dataset", str(path), "--samples", "100"]) == 2
     assert "fewer than two classes" in capsys.readouterr().err
 

@@ -34,12 +34,18 @@ def real_glyphs(folder: Path, style: str) -> np.ndarray:
     return glyphs[glyphs.max(axis=(1, 2)) > 200]
 
 
-def place(glyph: np.ndarray, factor: int, top: int, left: int, canvas: int = 250,
-          dark_on_light: bool = False) -> np.ndarray:
+def place(
+    glyph: np.ndarray,
+    factor: int,
+    top: int,
+    left: int,
+    canvas: int = 250,
+    dark_on_light: bool = False,
+) -> np.ndarray:
     """A 28x28 glyph scaled up ``factor`` times on a big blank canvas."""
     big = Image.fromarray(glyph).resize((28 * factor, 28 * factor), Image.Resampling.BICUBIC)
     out = np.zeros((canvas, canvas), dtype=np.uint8)
-    out[top:top + 28 * factor, left:left + 28 * factor] = np.asarray(big)
+    out[top : top + 28 * factor, left : left + 28 * factor] = np.asarray(big)
     return 255 - out if dark_on_light else out
 
 
@@ -60,15 +66,20 @@ def ink_bbox(out: np.ndarray) -> tuple[int, int, int, int]:
 
 def centre_of_mass(out: np.ndarray) -> tuple[float, float]:
     f = out.astype(np.float64)
-    return (float(f.sum(axis=1) @ np.arange(28) / f.sum()),
-            float(f.sum(axis=0) @ np.arange(28) / f.sum()))
+    return (
+        float(f.sum(axis=1) @ np.arange(28) / f.sum()),
+        float(f.sum(axis=0) @ np.arange(28) / f.sum()),
+    )
 
 
 def aligned_difference(a: np.ndarray, b: np.ndarray) -> int:
     """Pixels differing by more than half the range, at the best shift of at most 1 pixel."""
     a, b = a.astype(int), b.astype(int)
-    return min(int((np.abs(np.roll(a, (dy, dx), axis=(0, 1)) - b) > 128).sum())
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    return min(
+        int((np.abs(np.roll(a, (dy, dx), axis=(0, 1)) - b) > 128).sum())
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+    )
 
 
 # --- to_grayscale -------------------------------------------------------------------------
@@ -121,7 +132,8 @@ def test_polarity_of_real_glyphs_on_a_canvas(shared_data: Path) -> None:
 
 
 def test_polarity_of_frame_filling_letters_leans_to_the_dataset_convention(
-        shared_data: Path) -> None:
+    shared_data: Path,
+) -> None:
     # notMNIST glyphs touch all four edges; some fonts are light cut-outs of a dark block, so
     # no rule gets them all. Most must still come out as the dataset's light-on-dark.
     letters = np.load(shared_data / "notmnist_small.npz")["images"][::37]
@@ -147,13 +159,17 @@ def test_ink_image_removes_the_paper_level() -> None:
 
 
 @pytest.mark.parametrize("style", ["letters", "digits"])
-@pytest.mark.parametrize("image", [
-    np.zeros((50, 40), np.uint8),
-    np.full((50, 40), 255, np.uint8),
-    np.full((9, 9, 3), 77, np.uint8),
-    np.zeros((0, 10), np.uint8),
-    np.full((30, 30), 0.5),
-], ids=["black", "white", "grey-rgb", "no-pixels", "grey-float"])
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((50, 40), np.uint8),
+        np.full((50, 40), 255, np.uint8),
+        np.full((9, 9, 3), 77, np.uint8),
+        np.zeros((0, 10), np.uint8),
+        np.full((30, 30), 0.5),
+    ],
+    ids=["black", "white", "grey-rgb", "no-pixels", "grey-float"],
+)
 def test_empty_image_gives_zeros(image: np.ndarray, style: str) -> None:
     out = prepare_image(image, style)
     assert out.shape == (28, 28)
@@ -216,8 +232,11 @@ def test_thin_pad_strokes_survive_downscaling(style: str) -> None:
     assert thin.max() == 255
     # The thin ring is still a ring: every row it spans has ink on both sides of the centre.
     top, bottom, left, right = ink_bbox(thin)
-    ring_rows = [r for r in range(top + 3, bottom - 2) if thin[r, left:left + 4].max() > 64
-                 and thin[r, right - 3:right + 1].max() > 64]
+    ring_rows = [
+        r
+        for r in range(top + 3, bottom - 2)
+        if thin[r, left : left + 4].max() > 64 and thin[r, right - 3 : right + 1].max() > 64
+    ]
     assert len(ring_rows) >= (bottom - top) - 8
     assert (thin > 64).sum() >= 40
     assert (thick > 64).sum() > (thin > 64).sum()
@@ -228,7 +247,8 @@ def test_known_polarity_is_used() -> None:
     auto = prepare_image(drawing, "digits")
     np.testing.assert_array_equal(prepare_image(drawing, "digits", polarity="dark-on-light"), auto)
     np.testing.assert_array_equal(
-        prepare_image(255 - drawing, "digits", polarity="light-on-dark"), auto)
+        prepare_image(255 - drawing, "digits", polarity="light-on-dark"), auto
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -238,8 +258,9 @@ def test_known_polarity_is_used() -> None:
     seed=st.integers(0, 2**32 - 1),
     style=st.sampled_from(["letters", "digits"]),
 )
-def test_any_random_image_gives_28x28_uint8(shape: tuple[int, int], channels: int, seed: int,
-                                            style: str) -> None:
+def test_any_random_image_gives_28x28_uint8(
+    shape: tuple[int, int], channels: int, seed: int, style: str
+) -> None:
     rng = np.random.default_rng(seed)
     full = shape + ((channels,) if channels else ())
     image = rng.integers(0, 256, size=full, dtype=np.uint8)
@@ -249,8 +270,10 @@ def test_any_random_image_gives_28x28_uint8(shape: tuple[int, int], channels: in
 
 
 @settings(max_examples=60, deadline=None)
-@given(image=arrays(np.uint8, st.tuples(st.integers(1, 200), st.integers(1, 200))),
-       style=st.sampled_from(["letters", "digits"]))
+@given(
+    image=arrays(np.uint8, st.tuples(st.integers(1, 200), st.integers(1, 200))),
+    style=st.sampled_from(["letters", "digits"]),
+)
 def test_any_structured_image_gives_28x28_uint8(image: np.ndarray, style: str) -> None:
     out = prepare_image(image, style)
     assert out.shape == (28, 28)
@@ -259,8 +282,9 @@ def test_any_structured_image_gives_28x28_uint8(image: np.ndarray, style: str) -
 
 @settings(max_examples=40, deadline=None, suppress_health_check=NO_FIXTURE_CHECK)
 @given(data=st.data(), style=st.sampled_from(["letters", "digits"]))
-def test_prepare_is_invariant_to_shift_scale_and_polarity(shared_data: Path, data: st.DataObject,
-                                                          style: str) -> None:
+def test_prepare_is_invariant_to_shift_scale_and_polarity(
+    shared_data: Path, data: st.DataObject, style: str
+) -> None:
     glyphs = real_glyphs(shared_data, style)
     glyph = glyphs[data.draw(st.integers(0, len(glyphs) - 1), label="glyph")]
     outs = []
@@ -277,13 +301,22 @@ def test_prepare_is_invariant_to_shift_scale_and_polarity(shared_data: Path, dat
 # --- load_image_file ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("mode", "suffix", "shape"), [
-    ("L", ".png", (30, 20)), ("RGB", ".jpg", (30, 20, 3)), ("RGBA", ".png", (30, 20, 4)),
-    ("1", ".png", (30, 20)), ("P", ".gif", (30, 20)), ("F", ".tif", (30, 20)),
-    ("LA", ".png", (30, 20, 4)), ("CMYK", ".jpg", (30, 20, 3)),
-])
-def test_load_image_file_modes(tmp_path: Path, mode: str, suffix: str,
-                               shape: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("mode", "suffix", "shape"),
+    [
+        ("L", ".png", (30, 20)),
+        ("RGB", ".jpg", (30, 20, 3)),
+        ("RGBA", ".png", (30, 20, 4)),
+        ("1", ".png", (30, 20)),
+        ("P", ".gif", (30, 20)),
+        ("F", ".tif", (30, 20)),
+        ("LA", ".png", (30, 20, 4)),
+        ("CMYK", ".jpg", (30, 20, 3)),
+    ],
+)
+def test_load_image_file_modes(
+    tmp_path: Path, mode: str, suffix: str, shape: tuple[int, ...]
+) -> None:
     path = tmp_path / f"glyph{suffix}"
     Image.fromarray(pad_drawing(width=8, size=60)[::2, ::3]).convert(mode).save(path)
     image = load_image_file(path)

@@ -27,9 +27,13 @@ def test_split_model_draws_the_same_weights_and_computes_the_same_logits(preset)
     x = images(64)
     np.testing.assert_allclose(split(x).numpy(), whole(x).numpy(), rtol=1e-5, atol=1e-4)
     # narrower layers stay plain Dense
-    assert [type(layer).__name__ for layer in split.layers if layer.name.startswith("hidden_")
-            and "_act_" not in layer.name and "_dropout_" not in layer.name][1:] == \
-        ["Dense"] * (len(spec.hidden) - 1)
+    assert [
+        type(layer).__name__
+        for layer in split.layers
+        if layer.name.startswith("hidden_")
+        and "_act_" not in layer.name
+        and "_dropout_" not in layer.name
+    ][1:] == ["Dense"] * (len(spec.hidden) - 1)
 
 
 def test_l2_and_the_weights_panel_see_every_block():

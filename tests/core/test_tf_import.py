@@ -21,8 +21,14 @@ print("sklearn", sklearn.linear_model.LogisticRegression.__name__)
 
 
 def _child(quiet: bool) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", CHILD.format(quiet=quiet)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", CHILD.format(quiet=quiet)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,11 @@ def test_the_users_settings_are_kept():
 
 def test_importing_core_sets_them_before_tensorflow_starts():
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_NUM_")}
-    code = ("import os, sys; import core; assert 'tensorflow' not in sys.modules; "
-            "print(os.environ['TF_NUM_INTRAOP_THREADS'])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
-                         text=True, check=True).stdout
+    code = (
+        "import os, sys; import core; assert 'tensorflow' not in sys.modules; "
+        "print(os.environ['TF_NUM_INTRAOP_THREADS'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == str(max(1, available_cores() // LANES))

@@ -21,13 +21,23 @@ def constant_column_kernel(units: int) -> np.ndarray:
 
 
 def tile_at(m: np.ndarray, r: int, c: int, h: int, w: int, gutter: int = 1) -> np.ndarray:
-    return m[r * (h + gutter):r * (h + gutter) + h, c * (w + gutter):c * (w + gutter) + w]
+    return m[r * (h + gutter) : r * (h + gutter) + h, c * (w + gutter) : c * (w + gutter) + w]
 
 
-@pytest.mark.parametrize(("n", "expected"), [
-    (0, (0, 0)), (1, (1, 1)), (2, (1, 2)), (4, (2, 2)), (5, (2, 3)), (10, (3, 4)),
-    (32, (6, 6)), (225, (15, 15)), (226, (15, 16)),
-])
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, (0, 0)),
+        (1, (1, 1)),
+        (2, (1, 2)),
+        (4, (2, 2)),
+        (5, (2, 3)),
+        (10, (3, 4)),
+        (32, (6, 6)),
+        (225, (15, 15)),
+        (226, (15, 16)),
+    ],
+)
 def test_grid_shape_is_as_square_as_possible(n: int, expected: tuple[int, int]) -> None:
     assert grid_shape(n) == expected
     rows, cols = expected

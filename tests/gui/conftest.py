@@ -9,8 +9,9 @@ import pytest
 
 from core.data.dataset import Dataset, Provenance
 
-SHARED_NOTMNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / \
-    "notmnist_small.npz"
+SHARED_NOTMNIST = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "notmnist_small.npz"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,12 +37,21 @@ def synthetic_dataset(n_train: int = 400, n_other: int = 100, seed: int = 0) -> 
         y = rng.integers(0, 10, n)
         x = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
         for i, k in enumerate(y):
-            x[i, 2 * k + 4:2 * k + 6, 3:25] = 255
+            x[i, 2 * k + 4 : 2 * k + 6, 3:25] = 255
         return x, y
 
     (tx, ty), (vx, vy), (sx, sy) = make(n_train), make(n_other), make(n_other)
-    return Dataset("synthetic", tuple("ABCDEFGHIJ"), tx, ty, vx, vy, sx, sy,
-                   Provenance("synthetic", "synthetic bars for tests"))
+    return Dataset(
+        "synthetic",
+        tuple("ABCDEFGHIJ"),
+        tx,
+        ty,
+        vx,
+        vy,
+        sx,
+        sy,
+        Provenance("synthetic", "synthetic bars for tests"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +63,17 @@ def tiny_dataset() -> Dataset:
         x, y = d["images"], d["labels"]
     idx = np.random.default_rng(0).permutation(len(x))[:1000]
     x, y = x[idx], y[idx].astype(np.int64)
-    return Dataset("notmnist-tiny", tuple("ABCDEFGHIJ"), x[:600], y[:600], x[600:800],
-                   y[600:800], x[800:], y[800:],
-                   Provenance("notmnist-tiny", "1,000 notMNIST_small letters (test subset)"))
+    return Dataset(
+        "notmnist-tiny",
+        tuple("ABCDEFGHIJ"),
+        x[:600],
+        y[:600],
+        x[600:800],
+        y[600:800],
+        x[800:],
+        y[800:],
+        Provenance("notmnist-tiny", "1,000 notMNIST_small letters (test subset)"),
+    )
 
 
 @pytest.fixture

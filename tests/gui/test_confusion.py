@@ -36,7 +36,9 @@ def contrast(a: QColor, b: QColor) -> float:
         def lin(v: float) -> float:
             v /= 255
             return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
         return 0.2126 * lin(c.red()) + 0.7152 * lin(c.green()) + 0.0722 * lin(c.blue())
+
     hi, lo = sorted((lum(a), lum(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
 
@@ -82,7 +84,10 @@ def test_matrix_title_and_cells(panel: ConfusionPanel, qtbot) -> None:
         # a pixel near the cell's corner, away from the count text and the grid lines
         px = shot.pixelColor(int((r.left() + 3) * dpr), int((r.top() + 3) * dpr))
         assert (px.red(), px.green(), px.blue()) == (
-            expected.red(), expected.green(), expected.blue()), (i, j)
+            expected.red(),
+            expected.green(),
+            expected.blue(),
+        ), (i, j)
     # the diagonal is blue, mistakes are red, more is darker
     diag, off = panel.heatmap.cell_colour(0, 0), panel.heatmap.cell_colour(2, 6)
     assert diag.blue() > diag.red()
@@ -165,8 +170,9 @@ def test_bad_input_is_rejected(panel: ConfusionPanel) -> None:
         panel.set_examples(np.zeros((3, 28, 28), np.uint8), np.zeros(3), np.zeros(2))
 
 
-def test_screenshot_with_real_notmnist(panel: ConfusionPanel, shared_data: Path, qtbot,
-                                       tmp_path: Path) -> None:
+def test_screenshot_with_real_notmnist(
+    panel: ConfusionPanel, shared_data: Path, qtbot, tmp_path: Path
+) -> None:
     d = np.load(shared_data / "notmnist_small.npz")
     order = np.random.default_rng(0).permutation(len(d["labels"]))
     x, y = d["images"][order], d["labels"][order].astype(np.int64)
@@ -188,8 +194,9 @@ def test_screenshot_with_real_notmnist(panel: ConfusionPanel, shared_data: Path,
         image.save(str(Path(os.environ["GLYPH_LAB_SCREENSHOTS"]) / "confusion.png"))
 
 
-def test_real_trainer_events_fill_the_panel(panel: ConfusionPanel,
-                                            request: pytest.FixtureRequest) -> None:
+def test_real_trainer_events_fill_the_panel(
+    panel: ConfusionPanel, request: pytest.FixtureRequest
+) -> None:
     from core.data.dataset import Dataset, Provenance
     from core.training.config import TrainConfig
     from core.training.events import EvalMetrics
@@ -204,10 +211,20 @@ def test_real_trainer_events_fill_the_panel(panel: ConfusionPanel,
         d = np.load(folder / "notmnist_small.npz")
         order = np.random.default_rng(1).permutation(len(d["labels"]))[:600]
         x, y = d["images"][order], d["labels"][order]
-    ds = Dataset("tiny", LETTERS, x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:],
-                 Provenance("tiny", "600 images for a GUI test"))
-    cfg = TrainConfig.from_preset("logreg-sgd", steps=30, eval_every=10, snapshot_every=10,
-                                  save=False)
+    ds = Dataset(
+        "tiny",
+        LETTERS,
+        x[:400],
+        y[:400],
+        x[400:500],
+        y[400:500],
+        x[500:],
+        y[500:],
+        Provenance("tiny", "600 images for a GUI test"),
+    )
+    cfg = TrainConfig.from_preset(
+        "logreg-sgd", steps=30, eval_every=10, snapshot_every=10, save=False
+    )
     trainer = Trainer(cfg, ds)
     evals = [e for e in trainer.run() if isinstance(e, EvalMetrics)]
     assert [e.split for e in evals][-1] == "test"

@@ -57,8 +57,10 @@ def test_restrict_switch_gives_n_only_when_on(panel):
     assert panel.values()["restrict_batches"] == 7
 
 
-@pytest.mark.parametrize(("box", "bad", "clamped"), [
-    ("batch_size", 0, 1), ("batch_size", 10**6, 4096), ("steps", -5, 1), ("seed", -1, 0)])
+@pytest.mark.parametrize(
+    ("box", "bad", "clamped"),
+    [("batch_size", 0, 1), ("batch_size", 10**6, 4096), ("steps", -5, 1), ("seed", -1, 0)],
+)
 def test_int_boxes_clamp_bad_values_and_say_why(panel, box, bad, clamped):
     w = getattr(panel, box)
     w.setValue(bad)
@@ -128,8 +130,15 @@ def test_running_disables_all_but_the_live_knobs(panel):
     panel.set_run_state(True)
     assert set(panel.knobs) == set(LIVE_KNOBS)
     assert all(k.isEnabled() for k in panel.knobs.values())
-    for w in (panel.batch_size, panel.steps, panel.seed, panel.restrict, panel.preset_combo,
-              panel.dataset_combo, panel.start_button):
+    for w in (
+        panel.batch_size,
+        panel.steps,
+        panel.seed,
+        panel.restrict,
+        panel.preset_combo,
+        panel.dataset_combo,
+        panel.start_button,
+    ):
         assert not w.isEnabled()
     assert panel.pause_button.isEnabled()
     assert panel.stop_button.isEnabled()
@@ -148,8 +157,9 @@ def test_start_needs_a_dataset(panel):
 
 
 def test_download_buttons_ask_for_a_download(panel, qtbot):
-    panel.set_specs({"fonts-letters": "x", "notmnist": "big", "notmnist-small": "small",
-                     "mnist": "digits"})
+    panel.set_specs(
+        {"fonts-letters": "x", "notmnist": "big", "notmnist-small": "small", "mnist": "digits"}
+    )
     with qtbot.waitSignal(panel.dataset_selected) as blocker:
         panel.download_notmnist.click()
     assert blocker.args == ["notmnist-small", True]

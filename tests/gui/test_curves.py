@@ -139,7 +139,14 @@ def test_step_axis_grows_in_stages_up_to_the_run_length():
     from gui.panels.curves import x_extent
 
     assert [x_extent(s, 3001) for s in (0, 9, 95, 120, 480, 1900, 2999)] == [
-        10, 10, 100, 200, 1000, 2000, 3001]
+        10,
+        10,
+        100,
+        200,
+        1000,
+        2000,
+        3001,
+    ]
     assert x_extent(150_000, 0) == 200_000  # no known length: keeps growing
 
 
@@ -166,8 +173,7 @@ def test_axes_are_cached_between_range_changes(curves):
 
     for plot in (curves.loss_plot, curves.acc_plot):
         for side in ("left", "bottom"):
-            assert (plot.getAxis(side).cacheMode()
-                    == QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            assert plot.getAxis(side).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 
 def test_validation_dots_give_way_to_a_line_when_there_are_many(curves):
@@ -196,8 +202,8 @@ def test_the_loss_axis_is_labelled_at_1_2_5_only(curves):
     axis = curves.loss_plot.getAxis("left")
     levels = axis.logTickValues(math.log10(0.15), math.log10(7.0), 300, [])
     (_, major), (_, minor) = levels
-    assert [round(10 ** v, 6) for v in major] == [0.2, 0.5, 1, 2, 5]
-    assert 0.3 in [round(10 ** v, 6) for v in minor]
+    assert [round(10**v, 6) for v in major] == [0.2, 0.5, 1, 2, 5]
+    assert 0.3 in [round(10**v, 6) for v in minor]
     assert axis.logTickStrings(major + minor[:1], 1, 1) == ["0.2", "0.5", "1", "2", "5", ""]
 
 
@@ -223,7 +229,7 @@ def test_loss_extent_holds_the_losses_within_one_stage(lo, span):
 
 def _loss_range(curves) -> tuple[float, float]:
     _, (y0, y1) = curves.loss_plot.viewRange()
-    return 10 ** y0, 10 ** y1
+    return 10**y0, 10**y1
 
 
 def _padded(lo: float, hi: float) -> tuple[float, float]:
@@ -231,13 +237,13 @@ def _padded(lo: float, hi: float) -> tuple[float, float]:
     from gui.panels.curves import LOSS_PADDING
 
     pad = LOSS_PADDING * np.log10(hi / lo)
-    return pytest.approx((lo / 10 ** pad, hi * 10 ** pad))
+    return pytest.approx((lo / 10**pad, hi * 10**pad))
 
 
 def test_loss_axis_follows_the_losses_in_stages_until_the_learner_zooms(curves):
     curves.start_run(3000)
     for step in range(100):
-        curves.add_step(step, 2.3 * 0.99 ** step, 0.5)
+        curves.add_step(step, 2.3 * 0.99**step, 0.5)
     curves.flush()
     assert _loss_range(curves) == _padded(0.5, 5)  # losses 0.85..2.3
     curves.view.grab()  # paint: the axis draws its ticks into a cached picture

@@ -120,27 +120,30 @@ def test_stroke_gives_probabilities_and_bars(pad: DrawPad, model: LinearSoftmax,
     np.testing.assert_array_equal(model.inputs[-1], pad.canvas_array())
 
 
-def test_mouse_drawing_classifies_once_on_release(pad: DrawPad, model: LinearSoftmax,
-                                                  qtbot) -> None:
+def test_mouse_drawing_classifies_once_on_release(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
     pad.set_classifier(model, LETTERS)
     canvas = pad.canvas
     r = canvas.target_rect()
     y = r.center().y()
     xs = np.linspace(r.left() + 20, r.right() - 20, 12).astype(int)
-    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     QPoint(int(xs[0]), y))
+    QTest.mousePress(
+        canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(xs[0]), y)
+    )
     for x in xs[1:]:
         QTest.mouseMove(canvas, QPoint(int(x), y))
     assert model.calls == 0  # debounced while drawing
-    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       QPoint(int(xs[-1]), y))
+    QTest.mouseRelease(
+        canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(xs[-1]), y)
+    )
     assert model.calls == 1  # once, right away, on release
     qtbot.wait(DrawPad.DEBOUNCE_MS * 3)
     assert model.calls == 1  # and the pending debounce was cancelled
     a = pad.canvas_array()
     row = round((y - r.top()) * CANVAS_SIZE / r.height())
-    assert a[row, CANVAS_SIZE // 4: 3 * CANVAS_SIZE // 4].max() < 60
-    assert np.all(a[:row - 30] == 255)
+    assert a[row, CANVAS_SIZE // 4 : 3 * CANVAS_SIZE // 4].max() < 60
+    assert np.all(a[: row - 30] == 255)
 
 
 def test_touch_draws_and_classifies(pad: DrawPad, model: LinearSoftmax) -> None:
@@ -160,34 +163,56 @@ def test_touch_draws_and_classifies(pad: DrawPad, model: LinearSoftmax) -> None:
     seq.commit()
     assert model.calls == 1
     row = round((y - r.top()) * CANVAS_SIZE / r.height())
-    assert pad.canvas_array()[row, CANVAS_SIZE // 4: 3 * CANVAS_SIZE // 4].max() < 60
+    assert pad.canvas_array()[row, CANVAS_SIZE // 4 : 3 * CANVAS_SIZE // 4].max() < 60
 
 
 def test_tablet_pen_draws_and_classifies(pad: DrawPad, model: LinearSoftmax) -> None:
     pad.set_classifier(model, LETTERS)
     canvas = pad.canvas
-    pen = QPointingDevice("test pen", 4242, QInputDevice.DeviceType.Stylus,
-                          QPointingDevice.PointerType.Pen,
-                          QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
-                          1, 2)
+    pen = QPointingDevice(
+        "test pen",
+        4242,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        2,
+    )
     r = canvas.target_rect()
     x = float(r.center().x())
     ys = [r.top() + 20.0, r.center().y(), r.bottom() - 20.0]
-    kinds = [QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletMove,
-             QEvent.Type.TabletRelease]
+    kinds = [
+        QEvent.Type.TabletPress,
+        QEvent.Type.TabletMove,
+        QEvent.Type.TabletMove,
+        QEvent.Type.TabletRelease,
+    ]
     for kind, y in zip(kinds, [*ys, ys[-1]], strict=True):
         pos = QPointF(x, y)
-        event = QTabletEvent(kind, pen, pos, canvas.mapToGlobal(pos), 0.6, 0.0, 0.0, 0.0, 0.0,
-                             0.0, Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
-                             Qt.MouseButton.LeftButton)
+        event = QTabletEvent(
+            kind,
+            pen,
+            pos,
+            canvas.mapToGlobal(pos),
+            0.6,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton,
+        )
         QApplication.sendEvent(canvas, event)
     assert model.calls == 1
     col = round((x - r.left()) * CANVAS_SIZE / r.width())
     assert pad.canvas_array()[40:240, col].max() < 60
 
 
-def test_debounce_fires_once_for_a_burst_of_moves(pad: DrawPad, model: LinearSoftmax,
-                                                  qtbot) -> None:
+def test_debounce_fires_once_for_a_burst_of_moves(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
     pad.set_classifier(model, LETTERS)
     canvas = pad.canvas
     canvas.begin(QPointF(40, 40))
@@ -199,8 +224,9 @@ def test_debounce_fires_once_for_a_burst_of_moves(pad: DrawPad, model: LinearSof
     assert model.calls == 1
 
 
-def test_raising_classifier_shows_message_then_recovers(pad: DrawPad, model: LinearSoftmax,
-                                                        qtbot) -> None:
+def test_raising_classifier_shows_message_then_recovers(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
     def broken(_canvas: np.ndarray) -> FakePrediction:
         raise RuntimeError("weights are still loading")
 
@@ -218,14 +244,16 @@ def test_raising_classifier_shows_message_then_recovers(pad: DrawPad, model: Lin
 
 
 def test_wrong_number_of_probabilities_is_reported_not_raised(pad: DrawPad) -> None:
-    pad.set_classifier(lambda a: FakePrediction(np.ones(3) / 3, np.zeros((28, 28), np.uint8), 0),
-                       LETTERS)
+    pad.set_classifier(
+        lambda a: FakePrediction(np.ones(3) / 3, np.zeros((28, 28), np.uint8), 0), LETTERS
+    )
     pad.draw_stroke([(50, 50), (200, 200)])
     assert "3 probabilities for 10 classes" in pad.status_text()
 
 
-def test_clear_button_and_escape_wipe_canvas_and_answer(pad: DrawPad, model: LinearSoftmax,
-                                                         qtbot) -> None:
+def test_clear_button_and_escape_wipe_canvas_and_answer(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
     pad.set_classifier(model, LETTERS)
     pad.draw_stroke(letter_c())
     assert pad.answer_label.text() in LETTERS
@@ -256,8 +284,9 @@ def test_class_names_label_the_bars(pad: DrawPad, model: LinearSoftmax) -> None:
     assert pad.status_text() == NO_MODEL_HINT
 
 
-def test_screenshot_with_a_template_model(pad: DrawPad, shared_data: Path, qtbot,
-                                          tmp_path: Path) -> None:
+def test_screenshot_with_a_template_model(
+    pad: DrawPad, shared_data: Path, qtbot, tmp_path: Path
+) -> None:
     d = np.load(shared_data / "notmnist_small.npz")
     x = (d["images"].reshape(len(d["images"]), -1).astype(np.float64) - 128.0) / 255.0
     y = d["labels"]
@@ -286,17 +315,28 @@ def tiny_dataset(request: pytest.FixtureRequest):
         d = np.load(folder / "notmnist_small.npz")
         order = np.random.default_rng(0).permutation(len(d["labels"]))[:600]
         x, y = d["images"][order], d["labels"][order]
-    return Dataset("tiny", LETTERS, x[:400], y[:400], x[400:500], y[400:500], x[500:], y[500:],
-                   Provenance("tiny", "600 images for a GUI test"))
+    return Dataset(
+        "tiny",
+        LETTERS,
+        x[:400],
+        y[:400],
+        x[400:500],
+        y[400:500],
+        x[500:],
+        y[500:],
+        Provenance("tiny", "600 images for a GUI test"),
+    )
 
 
-def test_real_trainer_predictor_drives_the_pad(pad: DrawPad, request: pytest.FixtureRequest,
-                                               qtbot) -> None:
+def test_real_trainer_predictor_drives_the_pad(
+    pad: DrawPad, request: pytest.FixtureRequest, qtbot
+) -> None:
     from core.training.config import TrainConfig
     from core.training.trainer import Trainer
 
-    cfg = TrainConfig.from_preset("logreg-sgd", steps=30, eval_every=10, snapshot_every=10,
-                                  save=False)
+    cfg = TrainConfig.from_preset(
+        "logreg-sgd", steps=30, eval_every=10, snapshot_every=10, save=False
+    )
     trainer = Trainer(cfg, tiny_dataset(request))
     events = list(trainer.run())
     assert type(events[-1]).__name__ == "RunFinished"

@@ -35,8 +35,11 @@ def test_append_and_text(log: LogPanel) -> None:
     log.append("Minibatch loss at step 0: 17.332195")
     log.append_lines(["Minibatch accuracy: 9.4%", "Validation accuracy: 12.1%"])
     assert log.text().splitlines() == [
-        "Initialized", "Minibatch loss at step 0: 17.332195",
-        "Minibatch accuracy: 9.4%", "Validation accuracy: 12.1%"]
+        "Initialized",
+        "Minibatch loss at step 0: 17.332195",
+        "Minibatch accuracy: 9.4%",
+        "Validation accuracy: 12.1%",
+    ]
     assert log.line_count() == 4
     assert log.view.isReadOnly()
     assert QFontInfo(log.view.font()).fixedPitch()

@@ -16,6 +16,7 @@ from gui.worker import running_workers
 # The offscreen platform warns when a shown top-level widget has size constraints.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
+
 @pytest.fixture
 def window(qtbot, tiny_dataset, app_settings):
     return make_window(qtbot, tiny_dataset, app_settings)
@@ -49,8 +50,12 @@ def test_a_tiny_run_feeds_curves_mosaic_log_status_and_tabs(qtbot, window):
     assert window.weights.shown.step == 40
     assert window.weights.label_texts() == list("ABCDEFGHIJ")
     log = window.log.text()
-    for needle in ("Minibatch loss at step 39:", "Minibatch accuracy:", "Validation accuracy:",
-                   "Test accuracy:"):
+    for needle in (
+        "Minibatch loss at step 39:",
+        "Minibatch accuracy:",
+        "Validation accuracy:",
+        "Test accuracy:",
+    ):
         assert needle in log
     fields = window.status.texts()
     assert fields["step"] == "step 40 / 40"
@@ -197,8 +202,7 @@ def test_a_worker_error_is_shown_and_the_window_keeps_working(qtbot, window, mon
 
 
 def test_the_default_error_dialog_does_not_block(qtbot, tiny_dataset, app_settings):
-    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings,
-                   load_on_start=False)
+    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings, load_on_start=False)
     qtbot.addWidget(w)
     w.report_error("Training failed", "RuntimeError: boom", "Traceback ...\nboom")
     from gui.status import ErrorDialog
@@ -227,15 +231,13 @@ def test_a_dataset_that_fails_to_load_is_explained(qtbot, app_settings):
 
 
 def test_settings_persist_across_launches(qtbot, tiny_dataset, app_settings):
-    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings,
-                   load_on_start=False)
+    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings, load_on_start=False)
     qtbot.addWidget(w)
     w.controls.select_preset("overfit")
     w.controls.set_values({"l2": 0.02, "steps": 777, "seed": 3})
     w.resize(760, 560)  # inside the offscreen screen (800x600)
     w.close()
-    w2 = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings,
-                    load_on_start=False)
+    w2 = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings, load_on_start=False)
     qtbot.addWidget(w2)
     v = w2.controls.values()
     assert v["preset"] == "overfit"
@@ -282,7 +284,8 @@ def test_the_pad_gets_a_predictor_traced_on_the_worker(qtbot, window):
 
 
 def test_tensorflow_and_the_dataset_load_off_the_gui_thread_with_a_busy_bar(
-        qtbot, tiny_dataset, app_settings):
+    qtbot, tiny_dataset, app_settings
+):
     import threading
 
     threads: list[int] = []
@@ -306,11 +309,19 @@ def test_the_gui_never_imports_tensorflow_at_import_time():
     import sys
     from pathlib import Path
 
-    code = ("import sys, gui.app, gui.main_window, gui.snapshot; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'core.training.trainer', "
-            "'core.inference') if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
-                          capture_output=True, text=True, timeout=120, check=True)
+    code = (
+        "import sys, gui.app, gui.main_window, gui.snapshot; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'core.training.trainer', "
+        "'core.inference') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert proc.stdout.strip() == "[]"
 
 
@@ -321,25 +332,32 @@ def test_long_sessions_survive_the_pyside_refcount_bug():
     import sys
     from pathlib import Path
 
-    code = ("from gui.app import create_app\n"
-            "from PySide6.QtWidgets import QLabel, QPushButton\n"
-            "app = create_app()\n"
-            "label, button = QLabel(), QPushButton()\n"
-            "button.setCheckable(True)\n"
-            "for _ in range(20000):\n"
-            "    label.setText('x')\n"
-            "for _ in range(3000):\n"
-            "    button.toggle()\n"
-            "print('ok')\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
-                          capture_output=True, text=True, timeout=120, check=False,
-                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    code = (
+        "from gui.app import create_app\n"
+        "from PySide6.QtWidgets import QLabel, QPushButton\n"
+        "app = create_app()\n"
+        "label, button = QLabel(), QPushButton()\n"
+        "button.setCheckable(True)\n"
+        "for _ in range(20000):\n"
+        "    label.setText('x')\n"
+        "for _ in range(3000):\n"
+        "    button.toggle()\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "ok"
 
 
-def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_events(
-        qtbot, window):
+def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_events(qtbot, window):
     from core.training.events import WeightSnapshot
 
     window._total_steps = 100
@@ -352,15 +370,21 @@ def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_even
     window._paint()  # ... but not again so soon: no new events follow (as when paused)
     assert window.status.texts()["step"] == "step 10 / 100"
     qtbot.waitUntil(lambda: window.status.texts()["step"] == "step 20 / 100", timeout=2000)
-    qtbot.waitUntil(lambda: window.weights.shown is not None and window.weights.shown.step == 20,
-                    timeout=2000)
+    qtbot.waitUntil(
+        lambda: window.weights.shown is not None and window.weights.shown.step == 20, timeout=2000
+    )
 
 
 def test_tensorflow_is_imported_by_one_task_however_often_asked(
-        qtbot, tiny_dataset, app_settings, runs):
+    qtbot, tiny_dataset, app_settings, runs
+):
     # A second import thread beside the first deadlocked Python's module locks now and then.
-    w = MainWindow(loader=lambda *a, **k: tiny_dataset, settings=app_settings,
-                   load_on_start=False, error_sink=lambda *e: None)
+    w = MainWindow(
+        loader=lambda *a, **k: tiny_dataset,
+        settings=app_settings,
+        load_on_start=False,
+        error_sink=lambda *e: None,
+    )
     qtbot.addWidget(w)
     w.set_dataset(tiny_dataset, "tiny")
     w.run_overrides = dict(CADENCE)
@@ -376,7 +400,8 @@ def test_tensorflow_is_imported_by_one_task_however_often_asked(
 
 
 def test_the_app_starts_loading_only_once_the_event_loop_draws_the_window(
-        qtbot, monkeypatch, app_settings):
+    qtbot, monkeypatch, app_settings
+):
     # The loading threads hold the GIL for long stretches: started before the first frame,
     # they made every Python paint callback of that frame wait (window shown ~0.6 s later).
     import argparse
@@ -390,11 +415,16 @@ def test_the_app_starts_loading_only_once_the_event_loop_draws_the_window(
     looping = []
     shown: list[mw.MainWindow] = []
     monkeypatch.setattr(mw, "AppSettings", lambda: app_settings)
-    monkeypatch.setattr(mw.MainWindow, "import_tensorflow",
-                        lambda self: calls.append(("tf", bool(looping), self.isVisible())))
-    monkeypatch.setattr(mw.MainWindow, "load_dataset",
-                        lambda self, spec, **kw: calls.append(("data", bool(looping),
-                                                               self.isVisible())))
+    monkeypatch.setattr(
+        mw.MainWindow,
+        "import_tensorflow",
+        lambda self: calls.append(("tf", bool(looping), self.isVisible())),
+    )
+    monkeypatch.setattr(
+        mw.MainWindow,
+        "load_dataset",
+        lambda self, spec, **kw: calls.append(("data", bool(looping), self.isVisible())),
+    )
     real_show = mw.MainWindow.show
     monkeypatch.setattr(mw.MainWindow, "show", lambda self: (shown.append(self), real_show(self)))
 

@@ -103,8 +103,9 @@ def test_bad_shapes_are_rejected(panel: MisclassifiedPanel) -> None:
         panel.set_results(images, true, pred, probs[:, :5], LETTERS)
 
 
-def test_screenshot_with_real_notmnist(panel: MisclassifiedPanel, shared_data: Path, qtbot,
-                                       tmp_path: Path) -> None:
+def test_screenshot_with_real_notmnist(
+    panel: MisclassifiedPanel, shared_data: Path, qtbot, tmp_path: Path
+) -> None:
     d = np.load(shared_data / "notmnist_small.npz")
     order = np.random.default_rng(0).permutation(len(d["labels"]))
     x, y = d["images"][order], d["labels"][order].astype(np.int64)

@@ -16,6 +16,7 @@ from gui.panels.runs_dialog import COLUMNS, RunsDialog, can_resume
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
+
 @pytest.fixture
 def window(qtbot, tiny_dataset, app_settings, runs):
     return make_window(qtbot, tiny_dataset, app_settings)
@@ -38,8 +39,9 @@ def interrupted_run(dataset, total: int) -> Path:
     from core.training.config import TrainConfig
     from core.training.trainer import Trainer
 
-    cfg = TrainConfig.from_preset("logreg-sgd", dataset="tiny", steps=total,
-                                  checkpoint_seconds=0.0, **CADENCE)
+    cfg = TrainConfig.from_preset(
+        "logreg-sgd", dataset="tiny", steps=total, checkpoint_seconds=0.0, **CADENCE
+    )
     trainer = Trainer(cfg, dataset)
     gen = trainer.run()
     for ev in gen:
@@ -55,7 +57,8 @@ def interrupted_run(dataset, total: int) -> Path:
 
 
 def test_every_gui_run_writes_its_own_folder_and_save_model_still_works(
-        qtbot, window, runs, tmp_path):
+    qtbot, window, runs, tmp_path
+):
     train(qtbot, window, "logreg-sgd", 20)
     train(qtbot, window, "logreg-sgd", 10)
     infos = list_runs(runs)
@@ -119,7 +122,8 @@ def test_an_empty_recent_menu_says_so(qtbot, window):
 
 
 def test_runs_dialog_lists_every_status_and_resumes_only_what_can_be(
-        qtbot, window, runs, tiny_dataset):
+    qtbot, window, runs, tiny_dataset
+):
     train(qtbot, window, "logreg-sgd", 20)
     interrupted = interrupted_run(tiny_dataset, 60)
     dialog = window.show_runs_dialog()
@@ -127,9 +131,12 @@ def test_runs_dialog_lists_every_status_and_resumes_only_what_can_be(
     assert not dialog.isModal()
     assert dialog.table.columnCount() == len(COLUMNS)
     assert dialog.table.rowCount() == 2
-    rows = {dialog.table.item(r, 0).text(): [dialog.table.item(r, c).text()
-                                             for c in range(len(COLUMNS))]
-            for r in range(2)}
+    rows = {
+        dialog.table.item(r, 0).text(): [
+            dialog.table.item(r, c).text() for c in range(len(COLUMNS))
+        ]
+        for r in range(2)
+    }
     row = rows[interrupted.name]
     assert row[1:5] == ["logreg-sgd", "tiny", "interrupted", "21 / 60"]
     assert row[5].endswith("%")
@@ -154,7 +161,8 @@ def test_runs_dialog_lists_every_status_and_resumes_only_what_can_be(
 
 
 def test_resuming_an_interrupted_run_continues_it_with_live_panels(
-        qtbot, window, runs, tiny_dataset):
+    qtbot, window, runs, tiny_dataset
+):
     path = interrupted_run(tiny_dataset, 60)
     dialog = window.show_runs_dialog()
     assert dialog.select_run(path.name)

@@ -21,6 +21,7 @@ from gui.worker import running_workers
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
+
 def start(qtbot, w: MainWindow, preset: str, steps: int) -> None:
     w.controls.select_preset(preset)
     w.controls.set_values({"steps": steps})
@@ -50,7 +51,8 @@ class ExplodingTrainer:
 
 
 def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
-        qtbot, tiny_dataset, app_settings, runs, monkeypatch):
+    qtbot, tiny_dataset, app_settings, runs, monkeypatch
+):
     w = make_window(qtbot, tiny_dataset, app_settings, capture_errors=False)  # real dialog
     monkeypatch.setattr(MainWindow, "use_predictor", lambda self, p: None)
     w.trainer_factory = ExplodingTrainer
@@ -67,8 +69,9 @@ def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
     assert not collapsible.isExpanded()  # details folded away ...
     assert dialog.details.visibleRegion().isEmpty()
     collapsible.expand()
-    qtbot.waitUntil(lambda: not dialog.details.visibleRegion().isEmpty(),
-                    timeout=5000)  # ... and unfolded on demand
+    qtbot.waitUntil(
+        lambda: not dialog.details.visibleRegion().isEmpty(), timeout=5000
+    )  # ... and unfolded on demand
     assert collapsible.isExpanded()
     assert "Traceback" in dialog.details.toPlainText()
     assert "the model exploded" in dialog.details.toPlainText()
@@ -87,7 +90,8 @@ def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
 
 
 def test_divergence_shows_the_step_and_the_last_checkpoint_stays_loadable(
-        qtbot, tiny_dataset, app_settings, runs):
+    qtbot, tiny_dataset, app_settings, runs
+):
     w = make_window(qtbot, tiny_dataset, app_settings, error_sink=lambda *a: None)
     w.run_overrides = {**CADENCE, "learning_rate": 50.0, "checkpoint_seconds": 0.0}
     start(qtbot, w, "nn1024", 300)
@@ -135,7 +139,8 @@ def live_qthreads() -> int:
 
 
 def test_twenty_start_knob_stop_reset_cycles_leak_no_threads_timers_or_memory(
-        qtbot, tiny_dataset, app_settings, runs):
+    qtbot, tiny_dataset, app_settings, runs
+):
     w = make_window(qtbot, tiny_dataset, app_settings, error_sink=lambda *a: None)
     w.run_overrides = {"eval_every": 5, "snapshot_every": 5, "steps_per_call": 5}
 
@@ -155,8 +160,13 @@ def test_twenty_start_knob_stop_reset_cycles_leak_no_threads_timers_or_memory(
     def measure() -> tuple[int, int, int, int, int]:
         qtbot.wait(50)
         gc.collect()
-        return (threading.active_count(), live_qthreads(), len(running_workers()),
-                len(w.findChildren(QTimer)), rss_bytes())
+        return (
+            threading.active_count(),
+            live_qthreads(),
+            len(running_workers()),
+            len(w.findChildren(QTimer)),
+            rss_bytes(),
+        )
 
     for i in range(3):  # warm-up: TensorFlow's thread pools, first traces, caches
         cycle(i)
@@ -175,14 +185,17 @@ def test_twenty_start_knob_stop_reset_cycles_leak_no_threads_timers_or_memory(
     assert growth < 17 * 2.5, f"memory grew by {growth:.0f} MiB over 17 cycles"
     assert len(list_runs(runs)) == 20  # every cycle's run was saved (as stopped)
     assert {r.status for r in list_runs(runs)} == {"stopped"}
-    print(f"17 cycles in {time.perf_counter() - t0:.1f} s; threads {threads0}->{threads}, "
-          f"QThreads {qthreads0}->{qthreads}, timers {timers0}->{timers}, "
-          f"RSS {rss0 / 2**20:.0f}->{rss / 2**20:.0f} MiB")
+    print(
+        f"17 cycles in {time.perf_counter() - t0:.1f} s; threads {threads0}->{threads}, "
+        f"QThreads {qthreads0}->{qthreads}, timers {timers0}->{timers}, "
+        f"RSS {rss0 / 2**20:.0f}->{rss / 2**20:.0f} MiB"
+    )
 
 
 @pytest.mark.parametrize("preset", ["logreg-sgd", "nn1024-l2"])
 def test_closing_mid_run_stops_within_a_second_and_saves_the_run(
-        qtbot, tiny_dataset, app_settings, runs, preset):
+    qtbot, tiny_dataset, app_settings, runs, preset
+):
     w = make_window(qtbot, tiny_dataset, app_settings, error_sink=lambda *a: None)
     w.run_overrides = {}  # the window's own cadence for a long run
     start(qtbot, w, preset, 1_000_000)

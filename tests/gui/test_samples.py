@@ -109,20 +109,26 @@ def test_new_dataset_keeps_the_chosen_split(panel: SamplesPanel) -> None:
     assert panel.splits() == ()
 
 
-def test_screenshot_with_real_notmnist(panel: SamplesPanel, shared_data: Path, qtbot,
-                                       tmp_path: Path) -> None:
+def test_screenshot_with_real_notmnist(
+    panel: SamplesPanel, shared_data: Path, qtbot, tmp_path: Path
+) -> None:
     d = np.load(shared_data / "notmnist_small.npz")
     order = np.random.default_rng(0).permutation(len(d["labels"]))[:3000]
     x, y = d["images"][order], d["labels"][order]
-    data = {"train": (x[:2000], y[:2000]), "valid": (x[2000:2500], y[2000:2500]),
-            "test": (x[2500:], y[2500:])}
-    report = "\n".join([
-        "Source: notMNIST_small (18,724 PNG files)",
-        "Read:    18,724 images",
-        "Skipped:      2 (empty file)",
-        "Duplicates removed across splits: 492",
-        "Split:   train 2,000 / valid 500 / test 500",
-    ])
+    data = {
+        "train": (x[:2000], y[:2000]),
+        "valid": (x[2000:2500], y[2000:2500]),
+        "test": (x[2500:], y[2500:]),
+    }
+    report = "\n".join(
+        [
+            "Source: notMNIST_small (18,724 PNG files)",
+            "Read:    18,724 images",
+            "Skipped:      2 (empty file)",
+            "Duplicates removed across splits: 492",
+            "Split:   train 2,000 / valid 500 / test 500",
+        ]
+    )
     panel.set_dataset(data, LETTERS, report)
     check_grid_matches(panel, *data["train"])
     qtbot.wait(20)

@@ -50,14 +50,40 @@ def test_sample_strokes_match_the_classes():
 def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset):
     ds = tiny_dataset
     data = tmp_path / "tiny.npz"
-    np.savez(data, x_train=ds.train_x, y_train=ds.train_y, x_valid=ds.valid_x,
-             y_valid=ds.valid_y, x_test=ds.test_x, y_test=ds.test_y)
+    np.savez(
+        data,
+        x_train=ds.train_x,
+        y_train=ds.train_y,
+        x_valid=ds.valid_x,
+        y_valid=ds.valid_y,
+        x_test=ds.test_x,
+        y_test=ds.test_y,
+    )
     out = tmp_path / "shot" / "window.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "snapshot", "--preset", "logreg-sgd", "--steps",
-         "20", "--size", "1366x768", "--dataset", str(data), "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "snapshot",
+            "--preset",
+            "logreg-sgd",
+            "--steps",
+            "20",
+            "--size",
+            "1366x768",
+            "--dataset",
+            str(data),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "saved" in proc.stdout
     from PySide6.QtGui import QImage
@@ -71,8 +97,20 @@ def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset):
 
 def test_snapshot_rejects_an_unknown_preset(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "snapshot", "--preset", "nope", "--out",
-         str(tmp_path / "x.png")], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        check=False)
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "snapshot",
+            "--preset",
+            "nope",
+            "--out",
+            str(tmp_path / "x.png"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "unknown preset" in proc.stderr

@@ -92,11 +92,18 @@ def test_the_caption_says_when_only_a_sample_of_the_units_is_shown():
     from core.training.events import WeightSnapshot
     from gui.panels.weights import caption
 
-    snap = WeightSnapshot(5, "hidden", np.zeros((10, 10), np.float32), (28, 28), (15, 15), 1.0,
-                          layer_size=1024)
+    snap = WeightSnapshot(
+        5, "hidden", np.zeros((10, 10), np.float32), (28, 28), (15, 15), 1.0, layer_size=1024
+    )
     assert caption(snap) == "225 of 1,024 first-layer units"
-    assert caption(WeightSnapshot(5, "filters", np.zeros((4, 4), np.float32), (5, 5), (2, 2),
-                                  1.0, layer_size=4)) == "4 first-layer filters"
+    assert (
+        caption(
+            WeightSnapshot(
+                5, "filters", np.zeros((4, 4), np.float32), (5, 5), (2, 2), 1.0, layer_size=4
+            )
+        )
+        == "4 first-layer filters"
+    )
 
 
 def test_colour_levels_stay_put_until_the_limit_moves_by_more_than_ten_percent(panel):

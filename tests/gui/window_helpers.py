@@ -10,8 +10,9 @@ WAIT = 60_000  # ms: TensorFlow's first import and a model build on a slow CI ma
 CADENCE = {"eval_every": 10, "snapshot_every": 10, "steps_per_call": 5}
 
 
-def make_window(qtbot: Any, dataset: Any, settings: Any, *, capture_errors: bool = True,
-                **kw: Any) -> MainWindow:
+def make_window(
+    qtbot: Any, dataset: Any, settings: Any, *, capture_errors: bool = True, **kw: Any
+) -> MainWindow:
     """A shown 1200x800 window whose loader returns ``dataset``, ready to train.
 
     With ``capture_errors`` (and no ``error_sink`` given) errors go to ``w.shown_errors``
@@ -20,8 +21,9 @@ def make_window(qtbot: Any, dataset: Any, settings: Any, *, capture_errors: bool
     errors: list[tuple[str, str, str]] = []
     if capture_errors:
         kw.setdefault("error_sink", lambda *a: errors.append(a))
-    w = MainWindow(loader=lambda spec, download=False, progress=None: dataset,
-                   settings=settings, **kw)
+    w = MainWindow(
+        loader=lambda spec, download=False, progress=None: dataset, settings=settings, **kw
+    )
     w.shown_errors = errors
     qtbot.addWidget(w)
     w.resize(1200, 800)

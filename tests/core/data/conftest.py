@@ -78,12 +78,15 @@ def bad_files(glyphs: tuple[np.ndarray, np.ndarray]) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def tree_files(glyphs: tuple[np.ndarray, np.ndarray],
-               bad_files: dict[str, bytes]) -> dict[str, bytes]:
+def tree_files(
+    glyphs: tuple[np.ndarray, np.ndarray], bad_files: dict[str, bytes]
+) -> dict[str, bytes]:
     """40 good glyph PNGs + the awkward ones: 41 readable (1 converted), 4 skipped."""
     x, y = glyphs
-    files = {f"{LETTERS[lab]}/g{i:02d}.png": png_bytes(img)
-             for i, (img, lab) in enumerate(zip(x, y, strict=True))}
+    files = {
+        f"{LETTERS[lab]}/g{i:02d}.png": png_bytes(img)
+        for i, (img, lab) in enumerate(zip(x, y, strict=True))
+    }
     files.update(bad_files)
     return files
 
@@ -96,6 +99,7 @@ def write_tree() -> Callable[[Path, dict[str, bytes]], Path]:
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
         return root
+
     return write
 
 
@@ -108,12 +112,14 @@ def write_tar() -> Callable[[Path, dict[str, bytes], str], Path]:
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
         return path
+
     return write
 
 
 @pytest.fixture(autouse=True)
-def _own_user_dirs(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _own_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Fresh download and cache folders for every test here (the suite's are shared)."""
     monkeypatch.setenv("GLYPH_LAB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("GLYPH_LAB_DATA_DIR", str(tmp_path_factory.mktemp("downloads")))

@@ -11,14 +11,23 @@ def _imgs(values):
 
 
 def _ds(train, valid, test):
-    return Dataset("t", tuple("0123456789"), _imgs(train), np.zeros(len(train)),
-                   _imgs(valid), np.zeros(len(valid)), _imgs(test), np.zeros(len(test)),
-                   Provenance("s", "d"))
+    return Dataset(
+        "t",
+        tuple("0123456789"),
+        _imgs(train),
+        np.zeros(len(train)),
+        _imgs(valid),
+        np.zeros(len(valid)),
+        _imgs(test),
+        np.zeros(len(test)),
+        Provenance("s", "d"),
+    )
 
 
 def test_overlap_counts():
-    counts = curate.overlap_counts(_imgs([1, 2, 2, 3, 3, 3]), _imgs([3, 4, 5, 5]),
-                                   _imgs([1, 5, 6, 4]))
+    counts = curate.overlap_counts(
+        _imgs([1, 2, 2, 3, 3, 3]), _imgs([3, 4, 5, 5]), _imgs([1, 5, 6, 4])
+    )
     assert counts == {"within_train": 3, "train_valid": 1, "train_test": 1, "valid_test": 2}
 
 
@@ -27,8 +36,12 @@ def test_sanitize_drops_valid_and_test_overlaps_and_reports_both():
     assert [int(x[0, 0]) for x in ds.valid_x] == [7, 8]
     assert [int(x[0, 0]) for x in ds.test_x] == [9, 10]
     d = ds.provenance.details
-    assert d["overlap_before_sanitize"] == {"within_train": 1, "train_valid": 1,
-                                           "train_test": 1, "valid_test": 2}
+    assert d["overlap_before_sanitize"] == {
+        "within_train": 1,
+        "train_valid": 1,
+        "train_test": 1,
+        "valid_test": 2,
+    }
     assert d["overlap"] == {"within_train": 1, "train_valid": 0, "train_test": 0, "valid_test": 0}
     assert d["sanitize_dropped"] == {"valid": 1, "test": 3}
 

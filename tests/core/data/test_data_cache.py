@@ -12,8 +12,9 @@ from core.data.registry import load_dataset
 
 def _npz(path, seed=0, n=200):
     rng = np.random.default_rng(seed)
-    np.savez(path, images=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-             labels=np.arange(n) % 10)
+    np.savez(
+        path, images=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), labels=np.arange(n) % 10
+    )
     return path
 
 

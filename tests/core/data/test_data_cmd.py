@@ -16,14 +16,22 @@ def data_only(monkeypatch):
 def test_report_and_peek(tmp_path, data_only, capsys):
     rng = np.random.default_rng(0)
     f = tmp_path / "letters.npz"
-    np.savez(f, images=rng.integers(0, 256, (120, 28, 28), dtype=np.uint8),
-             labels=np.arange(120) % 10)
+    np.savez(
+        f, images=rng.integers(0, 256, (120, 28, 28), dtype=np.uint8), labels=np.arange(120) % 10
+    )
     out = tmp_path / "peek.png"
     assert main.main(["data", "--dataset", str(f), "--peek", str(out), "--sanitize"]) == 0
     text = capsys.readouterr().out
-    for line in ("source: ", "images read: 120", "images skipped: 0", "per class per split",
-                 "  train       96 |", "overlap after sanitize:", "normalized train: mean",
-                 f"peek: wrote {out}"):
+    for line in (
+        "source: ",
+        "images read: 120",
+        "images skipped: 0",
+        "per class per split",
+        "  train       96 |",
+        "overlap after sanitize:",
+        "normalized train: mean",
+        f"peek: wrote {out}",
+    ):
         assert line in text
     with Image.open(out) as im:
         assert im.format == "PNG"

@@ -36,8 +36,9 @@ def dejavu_sans(dejavu: list[Path]) -> Path:
 
 @pytest.fixture(scope="module")
 def letters(dejavu: list[Path]) -> Dataset:
-    return build_font_dataset("letters", train=3000, valid=200, test=1000, seed=0,
-                              font_files=dejavu)
+    return build_font_dataset(
+        "letters", train=3000, valid=200, test=1000, seed=0, font_files=dejavu
+    )
 
 
 # --- a real font lacking glyphs: DejaVu Sans with its character map cut down -------------------
@@ -83,12 +84,19 @@ def _cmap_table(mapping: dict[int, int]) -> bytes:
     segs.append((0xFFFF, 0xFFFF, 1))
     n = len(segs)
     power = 1 << (n.bit_length() - 1)
-    body = (struct.pack(f">{n}H", *(e for _, e, _ in segs)) + b"\0\0"
-            + struct.pack(f">{n}H", *(s for s, _, _ in segs))
-            + struct.pack(f">{n}H", *(d for _, _, d in segs))
-            + struct.pack(f">{n}H", *([0] * n)))
-    sub = struct.pack(">7H", 4, 14 + len(body), 0, 2 * n, 2 * power,
-                      power.bit_length() - 1, 2 * n - 2 * power) + body
+    body = (
+        struct.pack(f">{n}H", *(e for _, e, _ in segs))
+        + b"\0\0"
+        + struct.pack(f">{n}H", *(s for s, _, _ in segs))
+        + struct.pack(f">{n}H", *(d for _, _, d in segs))
+        + struct.pack(f">{n}H", *([0] * n))
+    )
+    sub = (
+        struct.pack(
+            ">7H", 4, 14 + len(body), 0, 2 * n, 2 * power, power.bit_length() - 1, 2 * n - 2 * power
+        )
+        + body
+    )
     return struct.pack(">HHHHI", 0, 1, 3, 1, 12) + sub
 
 
@@ -103,7 +111,7 @@ def _subset_font(src: Path, dst: Path, keep: str) -> Path:
     data += table
     count = struct.unpack_from(">H", data, 4)[0]
     for i in range(count):
-        if data[12 + 16 * i: 16 + 16 * i] == b"cmap":
+        if data[12 + 16 * i : 16 + 16 * i] == b"cmap":
             struct.pack_into(">II", data, 20 + 16 * i, offset, len(table))
     dst.write_bytes(bytes(data))
     return dst
@@ -125,8 +133,9 @@ def _face(path: Path) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), 64, layout_engine=ImageFont.Layout.BASIC)
 
 
-def test_subset_fonts_are_real_fonts_that_draw_what_they_map(bad_fonts: dict[str, Path],
-                                                             dejavu_sans: Path) -> None:
+def test_subset_fonts_are_real_fonts_that_draw_what_they_map(
+    bad_fonts: dict[str, Path], dejavu_sans: Path
+) -> None:
     # The made-up fonts must be readable and draw the glyphs they keep, or the skip tests
     # below would pass for the wrong reason.
     greek = _face(bad_fonts["greek_only"])
@@ -145,8 +154,9 @@ def test_font_without_latin_glyphs_is_skipped(bad_fonts: dict[str, Path]) -> Non
     assert check_glyphs(partial, LETTERS) == SKIP_MISSING  # F-J are missing
 
 
-def test_build_skips_bad_fonts_and_counts_them(bad_fonts: dict[str, Path],
-                                               dejavu_sans: Path) -> None:
+def test_build_skips_bad_fonts_and_counts_them(
+    bad_fonts: dict[str, Path], dejavu_sans: Path
+) -> None:
     files = [dejavu_sans, *bad_fonts.values()]
     ds = build_font_dataset("letters", train=40, valid=10, test=10, font_files=files)
     prov = ds.provenance
@@ -160,27 +170,37 @@ def test_build_skips_bad_fonts_and_counts_them(bad_fonts: dict[str, Path],
     assert "from 1 font on" in prov.description
     # The partial font has every digit, so the digits set uses it ...
     partial = bad_fonts["digits_and_a_to_e"]
-    digits = build_font_dataset("digits", train=40, valid=10, test=10,
-                                font_files=[partial, bad_fonts["greek_only"]])
+    digits = build_font_dataset(
+        "digits", train=40, valid=10, test=10, font_files=[partial, bad_fonts["greek_only"]]
+    )
     assert digits.provenance.details["font_names"] == ["DejaVu Sans Book"]
     assert digits.provenance.skipped == {"missing glyphs": 1}
     # ... but not next to the real DejaVu Sans: the same face from two files counts once.
-    digits = build_font_dataset("digits", train=40, valid=10, test=10,
-                                font_files=[dejavu_sans, partial])
+    digits = build_font_dataset(
+        "digits", train=40, valid=10, test=10, font_files=[dejavu_sans, partial]
+    )
     assert digits.provenance.details["fonts_used"] == 1
     assert digits.provenance.details["fonts_skipped"] == {str(partial): "duplicate font"}
 
 
 def test_no_usable_font_raises_data_error(bad_fonts: dict[str, Path]) -> None:
     with pytest.raises(DataError, match="no usable font"):
-        build_font_dataset("letters", train=10, valid=0, test=0,
-                           font_files=[bad_fonts["greek_only"], bad_fonts["junk"]])
+        build_font_dataset(
+            "letters",
+            train=10,
+            valid=0,
+            test=0,
+            font_files=[bad_fonts["greek_only"], bad_fonts["junk"]],
+        )
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"kind": "greek"}, "unknown font dataset kind"),
-    ({"train": -1}, "must not be negative"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"kind": "greek"}, "unknown font dataset kind"),
+        ({"train": -1}, "must not be negative"),
+    ],
+)
 def test_bad_arguments_raise_data_error(kwargs: dict, match: str, dejavu_sans: Path) -> None:
     with pytest.raises(DataError, match=match):
         build_font_dataset(**kwargs, font_files=[dejavu_sans])
@@ -244,8 +264,7 @@ def test_letters_nearly_fill_the_frame(letters: Dataset) -> None:
 
 
 def test_digits_follow_the_mnist_layout(dejavu: list[Path]) -> None:
-    ds = build_font_dataset("digits", train=500, valid=50, test=50, seed=1,
-                            font_files=dejavu)
+    ds = build_font_dataset("digits", train=500, valid=50, test=50, seed=1, font_files=dejavu)
     assert ds.class_names == tuple(DIGITS)
     assert ds.provenance.source == "fonts-digits"
     assert ds.provenance.description.startswith("digits 0-9 rendered from ")
@@ -276,8 +295,9 @@ def test_same_seed_same_arrays_other_seed_differs(dejavu: list[Path]) -> None:
 
 
 def test_duplicate_font_files_count_once(dejavu_sans: Path) -> None:
-    ds = build_font_dataset("digits", train=20, valid=0, test=10,
-                            font_files=[dejavu_sans, dejavu_sans])
+    ds = build_font_dataset(
+        "digits", train=20, valid=0, test=10, font_files=[dejavu_sans, dejavu_sans]
+    )
     assert ds.provenance.details["fonts_used"] == 1
     assert ds.valid_x.shape == (0, 28, 28)
 
@@ -298,8 +318,14 @@ def test_fewer_than_five_fonts_share_all_fonts(dejavu: list[Path]) -> None:
 
 def test_progress_is_reported_up_to_the_total(dejavu: list[Path]) -> None:
     calls: list[tuple[int, int, str]] = []
-    build_font_dataset("letters", train=2500, valid=0, test=10, font_files=dejavu[:2],
-                       progress=lambda done, total, msg: calls.append((done, total, msg)))
+    build_font_dataset(
+        "letters",
+        train=2500,
+        valid=0,
+        test=10,
+        font_files=dejavu[:2],
+        progress=lambda done, total, msg: calls.append((done, total, msg)),
+    )
     done = [d for d, _, _ in calls]
     assert done == sorted(done)
     assert calls[-1][0] == calls[-1][1] == 2 + 2510
@@ -317,8 +343,9 @@ def test_logistic_regression_learns_but_does_not_solve_it(letters: Dataset) -> N
     assert 0.7 < accuracy < 0.97, accuracy
 
 
-def test_many_fonts_are_sampled_down_to_the_cap(dejavu: list[Path],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_many_fonts_are_sampled_down_to_the_cap(
+    dejavu: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("core.data.fonts.MAX_FONTS", 4)
     a = build_font_dataset("digits", train=20, valid=0, test=10, seed=1, font_files=dejavu)
     b = build_font_dataset("digits", train=20, valid=0, test=10, seed=2, font_files=dejavu)

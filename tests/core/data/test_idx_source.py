@@ -50,8 +50,11 @@ def test_folder_carves_valid_from_train(tmp_path, digits, gz):
     assert np.array_equal(ds.test_x, x[50:])
     assert np.array_equal(ds.test_y, y[50:])
     train = {a.tobytes(): b for a, b in zip(x[:50], y[:50], strict=True)}
-    for a, b in zip(np.concatenate([ds.train_x, ds.valid_x]),
-                    np.concatenate([ds.train_y, ds.valid_y]), strict=True):
+    for a, b in zip(
+        np.concatenate([ds.train_x, ds.valid_x]),
+        np.concatenate([ds.train_y, ds.valid_y]),
+        strict=True,
+    ):
         assert train.pop(a.tobytes()) == b
     assert not train
     assert ds.class_names == tuple("0123456789")
@@ -113,8 +116,12 @@ def _bad(tmp_path, images: bytes, labels: bytes):
     ("images", "labels", "culprit", "message"),
     [
         (b"\0\0\x08\x02" + b"\0" * 20, None, "images", "bad magic number"),
-        (b"\0\0\x0d\x03" + struct.pack(">III", 1, 28, 28) + b"\0" * 3136, None, "images",
-         "data type 0x0d"),
+        (
+            b"\0\0\x0d\x03" + struct.pack(">III", 1, 28, 28) + b"\0" * 3136,
+            None,
+            "images",
+            "data type 0x0d",
+        ),
         (struct.pack(">IIII", 0x803, 2, 32, 32) + b"\0" * 2048, None, "images", "32x32"),
         (struct.pack(">IIII", 0x803, 3, 28, 28) + b"\0" * 784, None, "images", "truncated"),
         (struct.pack(">IIII", 0x803, 1, 28, 28) + b"\0" * 785, None, "images", "unexpected bytes"),
@@ -148,8 +155,12 @@ def test_random_bytes_give_a_dataset_or_a_data_error(tmp_path, data, labels):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=FIXTURE_OK)
-@given(pos=st.integers(0, 16 + 3 * 784 - 1), value=st.integers(0, 255),
-       cut=st.integers(0, 16 + 3 * 784), gz=st.booleans())
+@given(
+    pos=st.integers(0, 16 + 3 * 784 - 1),
+    value=st.integers(0, 255),
+    cut=st.integers(0, 16 + 3 * 784),
+    gz=st.booleans(),
+)
 def test_mutated_valid_files_give_a_dataset_or_a_data_error(tmp_path, pos, value, cut, gz):
     images = bytearray(idx_images(np.full((3, 28, 28), 7, np.uint8)))
     images[pos] = value

@@ -8,8 +8,7 @@ import pytest
 from core.data import images, notmnist
 from core.data.errors import DataError
 
-SKIPS = {images.SKIP_EMPTY: 1, images.SKIP_CORRUPT: 1, images.SKIP_NOT_PNG: 1,
-         images.SKIP_SIZE: 1}
+SKIPS = {images.SKIP_EMPTY: 1, images.SKIP_CORRUPT: 1, images.SKIP_NOT_PNG: 1, images.SKIP_SIZE: 1}
 
 
 def test_archive_is_read_with_skips_counted_by_reason(tmp_path, tree_files, write_tar, glyphs):
@@ -30,8 +29,7 @@ def test_archive_is_read_with_skips_counted_by_reason(tmp_path, tree_files, writ
     assert all(got[img.tobytes()] == lab for img, lab in zip(x, y, strict=True))
 
 
-def test_folder_gives_the_same_images_as_the_archive(tmp_path, tree_files, write_tree,
-                                                      write_tar):
+def test_folder_gives_the_same_images_as_the_archive(tmp_path, tree_files, write_tree, write_tar):
     root = write_tree(tmp_path / "extract" / "notMNIST_small", tree_files)
     tar = write_tar(tmp_path / "a.tar.gz", tree_files)
     from_folder = notmnist.read_folder(root.parent, workers=0)  # root found one level down
@@ -77,11 +75,15 @@ def test_truncated_and_non_gzip_archives_name_the_file(tmp_path, tree_files, wri
 
 
 def test_large_and_small_make_test_from_small(tmp_path, tree_files, write_tar, glyphs, to_png):
-    large = write_tar(tmp_path / "notMNIST_large.tar.gz",
-                      {**tree_files, **{f"{k[:2]}copy_{k[2:]}": v for k, v in tree_files.items()}},
-                      "notMNIST_large")
-    small_files = {f"{notmnist.LETTERS[lab]}/s{i}.png": to_png(255 - img)
-                   for i, (img, lab) in enumerate(zip(*glyphs, strict=True))}
+    large = write_tar(
+        tmp_path / "notMNIST_large.tar.gz",
+        {**tree_files, **{f"{k[:2]}copy_{k[2:]}": v for k, v in tree_files.items()}},
+        "notMNIST_large",
+    )
+    small_files = {
+        f"{notmnist.LETTERS[lab]}/s{i}.png": to_png(255 - img)
+        for i, (img, lab) in enumerate(zip(*glyphs, strict=True))
+    }
     small = write_tar(tmp_path / "notMNIST_small.tar.gz", small_files)
     ds = notmnist.load_notmnist([small, large], seed=3, valid=10, workers=0)
     assert len(ds.test_y) == 40
@@ -110,9 +112,14 @@ def test_one_source_is_split_with_caps(tmp_path, tree_files, write_tar):
 def _assignment_pickle(path, glyphs, protocol=pickle.HIGHEST_PROTOCOL):
     x, y = glyphs
     norm = ((x.astype(np.float32) - 255 / 2) / 255).astype(np.float32)
-    data = {"train_dataset": norm[:30], "train_labels": y[:30].astype(np.int32),
-            "valid_dataset": norm[30:35], "valid_labels": y[30:35].astype(np.int32),
-            "test_dataset": norm[35:], "test_labels": y[35:].astype(np.int32)}
+    data = {
+        "train_dataset": norm[:30],
+        "train_labels": y[:30].astype(np.int32),
+        "valid_dataset": norm[30:35],
+        "valid_labels": y[30:35].astype(np.int32),
+        "test_dataset": norm[35:],
+        "test_labels": y[35:].astype(np.int32),
+    }
     path.write_bytes(pickle.dumps(data, protocol=protocol))
     return path
 
@@ -137,6 +144,7 @@ def test_assignment_pickle_problems_name_the_file(tmp_path, glyphs):
     assert str(path) in str(e.value)
     good = _assignment_pickle(tmp_path / "n.pickle", glyphs)
     import core.data.safe_pickle as sp
+
     data = sp.safe_load(good)
     data["valid_dataset"] = data["valid_dataset"] * 0.3
     path.write_bytes(pickle.dumps(data))

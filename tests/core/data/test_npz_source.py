@@ -24,8 +24,15 @@ def arrays():
 def test_six_keys_are_used_as_they_are(tmp_path, arrays):
     x, y = arrays
     f = tmp_path / "six.npz"
-    np.savez(f, x_train=x[:70], y_train=y[:70], x_valid=x[70:80], y_valid=y[70:80],
-             x_test=x[80:], y_test=y[80:])
+    np.savez(
+        f,
+        x_train=x[:70],
+        y_train=y[:70],
+        x_valid=x[70:80],
+        y_valid=y[70:80],
+        x_test=x[80:],
+        y_test=y[80:],
+    )
     ds = load_npz(f)
     assert np.array_equal(ds.train_x, x[:70])
     assert np.array_equal(ds.test_y, y[80:])
@@ -50,8 +57,12 @@ def test_keras_four_keys_carve_valid(tmp_path, arrays):
 def test_images_labels_pool_is_shuffled_and_split(tmp_path, arrays):
     x, y = arrays
     f = tmp_path / "letters.npz"
-    np.savez(f, images=x, labels=y.astype(np.uint8),
-             filenames=np.array([f"{'ABCDEFGHIJ'[v]}/f{i}.png" for i, v in enumerate(y)]))
+    np.savez(
+        f,
+        images=x,
+        labels=y.astype(np.uint8),
+        filenames=np.array([f"{'ABCDEFGHIJ'[v]}/f{i}.png" for i, v in enumerate(y)]),
+    )
     ds = load_npz(f, seed=5)
     assert (len(ds.train_y), len(ds.valid_y), len(ds.test_y)) == (80, 10, 10)
     assert ds.class_names == tuple("ABCDEFGHIJ")
@@ -66,8 +77,9 @@ def test_integral_floats_and_flat_images_are_accepted(tmp_path, arrays):
     f = tmp_path / "f.npz"
     np.savez(f, images=x.reshape(100, 784).astype(np.float32), labels=y.astype(np.float64))
     ds = load_npz(f)
-    assert sorted(map(bytes, np.concatenate([ds.train_x, ds.valid_x, ds.test_x]))) == \
-        sorted(map(bytes, x))
+    assert sorted(map(bytes, np.concatenate([ds.train_x, ds.valid_x, ds.test_x]))) == sorted(
+        map(bytes, x)
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,9 +96,16 @@ def test_integral_floats_and_flat_images_are_accepted(tmp_path, arrays):
 )
 def test_bad_npz_names_file_and_problem(tmp_path, arrays, content, message):
     x, y = arrays
-    pool = {"X": x, "Y": y, "F01": x / 255.0, "X32": np.zeros((100, 32, 32), np.uint8),
-            "Yshort": y[:-1], "Ybig": y + 1, "Ystr": y.astype(str),
-            "X16": x.astype(np.int16) * 2}
+    pool = {
+        "X": x,
+        "Y": y,
+        "F01": x / 255.0,
+        "X32": np.zeros((100, 32, 32), np.uint8),
+        "Yshort": y[:-1],
+        "Ybig": y + 1,
+        "Ystr": y.astype(str),
+        "X16": x.astype(np.int16) * 2,
+    }
     f = tmp_path / "bad.npz"
     np.savez(f, **{k: pool[v] for k, v in content.items()})
     with pytest.raises(DataError, match=message) as e:
@@ -125,8 +144,9 @@ VALID = _valid_npz_bytes()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=FIXTURE_OK)
-@given(pos=st.integers(0, len(VALID) - 1), value=st.integers(0, 255),
-       cut=st.integers(0, len(VALID)))
+@given(
+    pos=st.integers(0, len(VALID) - 1), value=st.integers(0, 255), cut=st.integers(0, len(VALID))
+)
 def test_mutated_valid_npz_give_a_dataset_or_a_data_error(tmp_path, pos, value, cut):
     data = bytearray(VALID)
     data[pos] = value

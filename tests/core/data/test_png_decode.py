@@ -32,6 +32,7 @@ def test_16_bit_png_is_skipped(to_png):
     import io
 
     from PIL import Image
+
     buf = io.BytesIO()
     Image.fromarray(np.full((28, 28), 1000, np.uint16)).save(buf, format="PNG")
     assert images.decode_png(buf.getvalue()) == (None, images.SKIP_MODE)
@@ -39,8 +40,9 @@ def test_16_bit_png_is_skipped(to_png):
 
 def _items(glyphs, bad_files, to_png, copies):
     x, y = glyphs
-    items = [(f"g{i}", int(lab), to_png(img))
-             for i, (img, lab) in enumerate(zip(x, y, strict=True))]
+    items = [
+        (f"g{i}", int(lab), to_png(img)) for i, (img, lab) in enumerate(zip(x, y, strict=True))
+    ]
     items += [(name, 0, raw) for name, raw in bad_files.items()]
     return items * copies
 
@@ -54,7 +56,10 @@ def test_decode_stream_in_process_keeps_order_and_counts_skips(glyphs, bad_files
     assert np.array_equal(out.labels[: len(x)], y)
     assert out.converted == 1
     assert out.skipped.counts == {
-        images.SKIP_EMPTY: 1, images.SKIP_CORRUPT: 1, images.SKIP_NOT_PNG: 1, images.SKIP_SIZE: 1,
+        images.SKIP_EMPTY: 1,
+        images.SKIP_CORRUPT: 1,
+        images.SKIP_NOT_PNG: 1,
+        images.SKIP_SIZE: 1,
     }
     assert "A/empty.png: empty file (0 bytes)" in out.skipped.examples
 

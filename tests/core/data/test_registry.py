@@ -98,8 +98,14 @@ def test_no_network_for_a_named_spec_is_a_data_error(monkeypatch):
 
 
 def test_known_specs_are_described(tmp_path):
-    assert set(KNOWN_SPECS) == {"fonts-letters", "fonts-digits", "notmnist", "notmnist-small",
-                                "mnist", "fashion-mnist"}
+    assert set(KNOWN_SPECS) == {
+        "fonts-letters",
+        "fonts-digits",
+        "notmnist",
+        "notmnist-small",
+        "mnist",
+        "fashion-mnist",
+    }
     assert describe_spec("mnist") == KNOWN_SPECS["mnist"]
     np.savez(tmp_path / "a.npz", images=np.zeros((1, 28, 28), np.uint8), labels=[0])
     assert describe_spec(str(tmp_path / "a.npz")).startswith(".npz arrays")

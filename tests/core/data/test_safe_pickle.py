@@ -41,8 +41,12 @@ def test_other_globals_are_refused(tmp_path):
 
 @pytest.mark.parametrize("protocol", [0, 2, 4, 5])
 def test_numpy_arrays_scalars_and_containers_load(tmp_path, protocol):
-    obj = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "s": np.int64(4),
-           "l": [1, (2.5, "x")], "b": b"\x00\xff"}
+    obj = {
+        "a": np.arange(6, dtype=np.float32).reshape(2, 3),
+        "s": np.int64(4),
+        "l": [1, (2.5, "x")],
+        "b": b"\x00\xff",
+    }
     f = tmp_path / "ok.pickle"
     f.write_bytes(pickle.dumps(obj, protocol=protocol))
     got = safe_load(f)

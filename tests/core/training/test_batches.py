@@ -40,8 +40,11 @@ def test_no_budget_means_always_the_cap():
     assert sizes(ChunkSizer(7, 0.0), 1.0, 4) == [7, 7, 7, 7]
 
 
-@given(cap=st.integers(1, 500), seconds=st.floats(0, 10),
-       times=st.lists(st.floats(0, 5, allow_nan=False), max_size=30))
+@given(
+    cap=st.integers(1, 500),
+    seconds=st.floats(0, 10),
+    times=st.lists(st.floats(0, 5, allow_nan=False), max_size=30),
+)
 def test_a_size_is_always_between_1_and_the_cap(cap, seconds, times):
     sizer = ChunkSizer(cap, seconds)
     for t in times:
@@ -80,9 +83,11 @@ def test_a_call_cut_short_by_a_boundary_does_not_restart_the_ramp():
     assert sizer.next() == 50  # not 4
 
 
-@given(cap=st.integers(1, 500), seconds=st.floats(0, 10),
-       calls=st.lists(st.tuples(st.integers(1, 1000), st.floats(0, 5, allow_nan=False)),
-                      max_size=30))
+@given(
+    cap=st.integers(1, 500),
+    seconds=st.floats(0, 10),
+    calls=st.lists(st.tuples(st.integers(1, 1000), st.floats(0, 5, allow_nan=False)), max_size=30),
+)
 def test_a_size_never_passes_the_limit_or_the_cap(cap, seconds, calls):
     sizer = ChunkSizer(cap, seconds)
     for limit, t in calls:

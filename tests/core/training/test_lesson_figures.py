@@ -38,9 +38,17 @@ def real_notmnist(shared_data) -> Dataset:
     d = np.load(shared_data / "notmnist_small.npz")
     order = np.random.default_rng(0).permutation(len(d["labels"]))
     x, y = d["images"][order], d["labels"][order]
-    return Dataset("notmnist_small", tuple("ABCDEFGHIJ"), x[:14724], y[:14724],
-                   x[14724:16724], y[14724:16724], x[16724:], y[16724:],
-                   Provenance("notmnist_small.npz", "notMNIST_small (shared sample)"))
+    return Dataset(
+        "notmnist_small",
+        tuple("ABCDEFGHIJ"),
+        x[:14724],
+        y[:14724],
+        x[14724:16724],
+        y[14724:16724],
+        x[16724:],
+        y[16724:],
+        Provenance("notmnist_small.npz", "notMNIST_small (shared sample)"),
+    )
 
 
 def check_lessons(data: Dataset, dropout_lifts_validation: bool = True) -> dict:
@@ -48,8 +56,7 @@ def check_lessons(data: Dataset, dropout_lifts_validation: bool = True) -> dict:
     nn = train("nn1024-l2", data)
     overfit = train("overfit", data)
     dropout = train("overfit-dropout", data)
-    figures = {"logreg-l2": logreg, "nn1024-l2": nn, "overfit": overfit,
-               "overfit-dropout": dropout}
+    figures = {"logreg-l2": logreg, "nn1024-l2": nn, "overfit": overfit, "overfit-dropout": dropout}
     print({k: round(v["test_accuracy"], 4) for k, v in figures.items()})
     assert nn["test_accuracy"] > logreg["test_accuracy"], figures
     assert overfit["minibatch_accuracy"] >= 0.99, figures
@@ -74,8 +81,17 @@ def test_lessons_on_real_notmnist(real_notmnist):
 
 def test_mnist_relu_adam_reaches_96_percent(shared_data):
     d = np.load(shared_data / "mnist.npz")
-    data = Dataset("mnist", tuple("0123456789"), d["x_train"], d["y_train"], d["x_valid"],
-                   d["y_valid"], d["x_test"], d["y_test"], Provenance("mnist.npz", "MNIST"))
+    data = Dataset(
+        "mnist",
+        tuple("0123456789"),
+        d["x_train"],
+        d["y_train"],
+        d["x_valid"],
+        d["y_valid"],
+        d["x_test"],
+        d["y_test"],
+        Provenance("mnist.npz", "MNIST"),
+    )
     final = train("mnist-relu-adam", data)
     print(final)
     assert final["test_accuracy"] >= 0.96

@@ -16,9 +16,15 @@ def test_preset_trains_a_few_steps(name, tiny_letters, tiny_digits):
     preset = PRESETS[name]
     data = tiny_digits if preset.dataset == "mnist" else tiny_letters
     restrict = min(preset.restrict_batches, 2)
-    cfg = TrainConfig.from_preset(name, steps=6, batch_size=min(preset.batch_size, 64),
-                                  restrict_batches=restrict, eval_every=3, snapshot_every=3,
-                                  save=False)
+    cfg = TrainConfig.from_preset(
+        name,
+        steps=6,
+        batch_size=min(preset.batch_size, 64),
+        restrict_batches=restrict,
+        eval_every=3,
+        snapshot_every=3,
+        save=False,
+    )
     trainer = Trainer(cfg, data)
     events = list(trainer.run())
     assert isinstance(events[-1], RunFinished), events[-1]

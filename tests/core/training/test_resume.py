@@ -32,14 +32,28 @@ def letters_npz(tiny_letters, tmp_path_factory) -> Path:
     """The tiny font letters as a six-key npz, the way a user brings a dataset to the CLI."""
     d = tiny_letters
     path = tmp_path_factory.mktemp("resume-data") / "letters.npz"
-    np.savez(path, x_train=d.train_x, y_train=d.train_y, x_valid=d.valid_x, y_valid=d.valid_y,
-             x_test=d.test_x, y_test=d.test_y)
+    np.savez(
+        path,
+        x_train=d.train_x,
+        y_train=d.train_y,
+        x_valid=d.valid_x,
+        y_valid=d.valid_y,
+        x_test=d.test_x,
+        y_test=d.test_y,
+    )
     return path
 
 
 def config(preset: str, run_dir: Path, **kw: object) -> TrainConfig:
-    base = {"steps": 40, "batch_size": 32, "eval_every": 10, "snapshot_every": 10,
-            "steps_per_call": 5, "run_dir": str(run_dir), "checkpoint_seconds": 0.0}
+    base = {
+        "steps": 40,
+        "batch_size": 32,
+        "eval_every": 10,
+        "snapshot_every": 10,
+        "steps_per_call": 5,
+        "run_dir": str(run_dir),
+        "checkpoint_seconds": 0.0,
+    }
     base.update(kw)
     return TrainConfig.from_preset(preset, **base)
 
@@ -50,6 +64,7 @@ def losses(events: list) -> dict[int, float]:
 
 def test_resumed_run_matches_an_uninterrupted_one(tiny_letters, tmp_path):
     """Model, Adam state, step, batch order and a changed knob all come back from a checkpoint."""
+
     def with_knob(trainer: Trainer) -> list:
         out = []
         for e in trainer.run():
@@ -58,8 +73,9 @@ def test_resumed_run_matches_an_uninterrupted_one(tiny_letters, tmp_path):
                 trainer.set_knob("l2", 0.01)  # no-op once set; takes effect at step 11
         return out
 
-    full = Trainer(config("mnist-relu-adam", tmp_path / "full", steps=50, steps_per_call=1),
-                   tiny_letters)
+    full = Trainer(
+        config("mnist-relu-adam", tmp_path / "full", steps=50, steps_per_call=1), tiny_letters
+    )
     whole = losses(with_knob(full))
     first = Trainer(config("mnist-relu-adam", tmp_path / "part", steps=30), tiny_letters)
     part = with_knob(first)
@@ -87,17 +103,38 @@ def test_resumed_run_matches_an_uninterrupted_one(tiny_letters, tmp_path):
     assert [s.step for s in load_snapshots(tmp_path / "part")][-1] == 50
 
 
-def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, capsys,
-                                                       monkeypatch):
+def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, capsys, monkeypatch):
     runs = tmp_path / "runs"
-    env = {**os.environ, "GLYPH_LAB_RUNS_DIR": str(runs),
-           "GLYPH_LAB_CACHE_DIR": str(tmp_path / "cache"), "TF_CPP_MIN_LOG_LEVEL": "3",
-           "CUDA_VISIBLE_DEVICES": ""}
+    env = {
+        **os.environ,
+        "GLYPH_LAB_RUNS_DIR": str(runs),
+        "GLYPH_LAB_CACHE_DIR": str(tmp_path / "cache"),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "CUDA_VISIBLE_DEVICES": "",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "main.py", "train", "--preset", "logreg-sgd", "--dataset",
-         str(letters_npz), "--steps", "100000", "--batch-size", "32", "--log-every", "20",
-         "--checkpoint-seconds", "0"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "main.py",
+            "train",
+            "--preset",
+            "logreg-sgd",
+            "--dataset",
+            str(letters_npz),
+            "--steps",
+            "100000",
+            "--batch-size",
+            "32",
+            "--log-every",
+            "20",
+            "--checkpoint-seconds",
+            "0",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         ref = None
@@ -128,8 +165,13 @@ def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, c
     assert runs_cmd.run(argparse.Namespace(json=str(report), dir=None)) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:4] == ["id", "preset", "dataset", "status"]
-    assert table[1].split()[:5] == [info.id, "logreg-sgd", "letters.npz", "interrupted",
-                                    f"{done}/100000"]
+    assert table[1].split()[:5] == [
+        info.id,
+        "logreg-sgd",
+        "letters.npz",
+        "interrupted",
+        f"{done}/100000",
+    ]
     assert json.loads(report.read_text())[0]["status"] == "interrupted"
 
     total = done + 45
@@ -145,8 +187,9 @@ def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, c
 
 
 def test_stopped_run_saves_model_history_and_status(tiny_letters, tmp_path):
-    trainer = Trainer(config("logreg-sgd", tmp_path / "r", steps=100_000,
-                             checkpoint_seconds=3600), tiny_letters)
+    trainer = Trainer(
+        config("logreg-sgd", tmp_path / "r", steps=100_000, checkpoint_seconds=3600), tiny_letters
+    )
     events = []
     for e in trainer.run():
         events.append(e)
@@ -179,8 +222,10 @@ def test_divergence_keeps_the_previous_checkpoint_loadable(tiny_letters, tmp_pat
     from core.inference import load_predictor
 
     run = tmp_path / "r"
-    trainer = Trainer(config("nn1024", run, learning_rate=1000.0, steps=300, eval_every=5,
-                             steps_per_call=1), tiny_letters)
+    trainer = Trainer(
+        config("nn1024", run, learning_rate=1000.0, steps=300, eval_every=5, steps_per_call=1),
+        tiny_letters,
+    )
     events = list(trainer.run())
     failed = events[-1]
     assert isinstance(failed, RunFailed)
@@ -199,8 +244,7 @@ def test_divergence_keeps_the_previous_checkpoint_loadable(tiny_letters, tmp_pat
     assert all(np.isfinite(v.numpy()).all() for v in resumed.model.weights)
 
 
-def test_resume_errors_are_one_line(letters_npz, tiny_letters, tmp_path, capsys,
-                                    monkeypatch):
+def test_resume_errors_are_one_line(letters_npz, tiny_letters, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(tmp_path / "runs"))
     assert main.main(["train", "--resume", "no-such-run"]) == 2
     err = capsys.readouterr().err.strip()
@@ -208,8 +252,7 @@ def test_resume_errors_are_one_line(letters_npz, tiny_letters, tmp_path, capsys,
     assert "\n" not in err
 
     run = tmp_path / "runs" / "r1"
-    list(Trainer(config("logreg-sgd", run, steps=20, dataset=str(letters_npz)),
-                 tiny_letters).run())
+    list(Trainer(config("logreg-sgd", run, steps=20, dataset=str(letters_npz)), tiny_letters).run())
     assert main.main(["train", "--resume", "r1", "--steps", "20"]) == 2
     err = capsys.readouterr().err.strip()
     assert "already done 20 of 20 steps" in err

@@ -22,9 +22,15 @@ from core.training.trainer import Trainer
 
 
 def small(run_dir, **kw) -> TrainConfig:
-    base = {"steps": 20, "batch_size": 32, "eval_every": 10, "snapshot_every": 10,
-            "steps_per_call": 5, "run_dir": None if run_dir is None else str(run_dir),
-            "checkpoint_seconds": 0.0}
+    base = {
+        "steps": 20,
+        "batch_size": 32,
+        "eval_every": 10,
+        "snapshot_every": 10,
+        "steps_per_call": 5,
+        "run_dir": None if run_dir is None else str(run_dir),
+        "checkpoint_seconds": 0.0,
+    }
     base.update(kw)
     return TrainConfig.from_preset("logreg-sgd", **base)
 
@@ -32,8 +38,15 @@ def small(run_dir, **kw) -> TrainConfig:
 def test_a_finished_run_folder_has_everything(tiny_letters, tmp_path):
     list(Trainer(small(tmp_path / "r"), tiny_letters).run())
     run = tmp_path / "r"
-    for name in ("settings.json", "status.json", "history.csv", "snapshots.npz", POINTER_FILE,
-                 "model.keras", "metrics.json"):
+    for name in (
+        "settings.json",
+        "status.json",
+        "history.csv",
+        "snapshots.npz",
+        POINTER_FILE,
+        "model.keras",
+        "metrics.json",
+    ):
         assert (run / name).is_file(), name
     assert not [p for p in run.rglob("*") if ".tmp" in p.name]  # no temporary leftovers
     settings = json.loads((run / "settings.json").read_text())
@@ -50,7 +63,8 @@ def test_a_finished_run_folder_has_everything(tiny_letters, tmp_path):
 
 
 def test_only_the_two_newest_checkpoints_are_kept_and_a_crash_mid_write_is_harmless(
-        tiny_letters, tmp_path):
+    tiny_letters, tmp_path
+):
     run = tmp_path / "r"
     list(Trainer(small(run, steps=40), tiny_letters).run())  # checkpoints at 0, 1, 11, 21, 31, 40
     prefixes = {p.name.split(".")[0] for p in (run / "checkpoints").iterdir()}
@@ -70,8 +84,9 @@ def test_write_checkpoint_then_restore_gives_the_same_trainer(tiny_letters, tmp_
     a = Trainer(small(None, save=False, steps=30), tiny_letters)
     list(a.run())
     write_checkpoint(a, tmp_path)
-    (tmp_path / "settings.json").write_text(json.dumps({
-        "settings": small(None, steps=30).to_dict(), "class_names": list("ABCDEFGHIJ")}))
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"settings": small(None, steps=30).to_dict(), "class_names": list("ABCDEFGHIJ")})
+    )
     b = Trainer.from_run(tmp_path, tiny_letters, steps=60)
     for va, vb in zip(a.model.weights, b.model.weights, strict=True):
         np.testing.assert_array_equal(va.numpy(), vb.numpy())
@@ -110,8 +125,11 @@ def test_timeline_is_float16_bounded_and_round_trips(tmp_path):
 def test_status_of_a_dead_or_reused_pid_is_interrupted():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    me = {"state": "running", "pid": os.getpid(),
-          "process_start": run_store.process_start_time(os.getpid())}
+    me = {
+        "state": "running",
+        "pid": os.getpid(),
+        "process_start": run_store.process_start_time(os.getpid()),
+    }
     assert effective_state(me) == "running"
     assert effective_state({**me, "pid": child.pid}) == "interrupted"
     if sys.platform.startswith("linux"):  # same pid, different start time: another process
@@ -150,8 +168,16 @@ def test_list_find_and_the_runs_command(tiny_letters, tmp_path, monkeypatch, cap
     out_json = tmp_path / "runs.json"
     assert runs_cmd.run(argparse.Namespace(json=str(out_json), dir=None)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "preset", "dataset", "status", "steps", "best", "valid",
-                                "started"]
+    assert lines[0].split() == [
+        "id",
+        "preset",
+        "dataset",
+        "status",
+        "steps",
+        "best",
+        "valid",
+        "started",
+    ]
     assert lines[2].split()[:5] == ["first", "logreg-sgd", "fonts-letters", "finished", "20/20"]
     assert lines[2].split()[5].endswith("%")
     data = json.loads(out_json.read_text())
@@ -177,8 +203,13 @@ def test_history_keeps_the_cross_entropy_and_reads_older_files(tmp_path):
     from core.training.history import StepLog, read_history_csv, write_history_csv
 
     log = StepLog()
-    log.extend(np.arange(3), np.array([3.0, 2.5, 2.0]), np.full(3, 0.5), np.full(3, 0.1),
-               np.array([2.3, 1.9, 1.5]))
+    log.extend(
+        np.arange(3),
+        np.array([3.0, 2.5, 2.0]),
+        np.full(3, 0.5),
+        np.full(3, 0.1),
+        np.array([2.3, 1.9, 1.5]),
+    )
     path = tmp_path / "history.csv"
     write_history_csv(path, log, [{"step": 2, "valid_loss": 1.4, "valid_accuracy": 0.6}])
     rows, evals = read_history_csv(path)
@@ -186,8 +217,10 @@ def test_history_keeps_the_cross_entropy_and_reads_older_files(tmp_path):
     np.testing.assert_allclose(rows[:, 4], [2.3, 1.9, 1.5])  # cross-entropy alone
     assert evals == [{"step": 2, "valid_loss": 1.4, "valid_accuracy": 0.6}]
     old = tmp_path / "old.csv"  # written before the cross-entropy column existed
-    old.write_text("step,minibatch_loss,minibatch_accuracy,learning_rate,valid_loss,"
-                   "valid_accuracy\n0,2.5,0.5,0.1,,\n1,2.0,0.6,0.1,1.9,0.55\n")
+    old.write_text(
+        "step,minibatch_loss,minibatch_accuracy,learning_rate,valid_loss,"
+        "valid_accuracy\n0,2.5,0.5,0.1,,\n1,2.0,0.6,0.1,1.9,0.55\n"
+    )
     rows, evals = read_history_csv(old)
     np.testing.assert_allclose(rows[:, 4], rows[:, 1])
     assert evals[0]["step"] == 1

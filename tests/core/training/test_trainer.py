@@ -22,8 +22,14 @@ from core.training.trainer import Trainer
 
 
 def small_config(preset: str = "logreg-sgd", **kw: object) -> TrainConfig:
-    base = {"steps": 40, "batch_size": 32, "eval_every": 10, "snapshot_every": 10,
-            "steps_per_call": 5, "save": False}
+    base = {
+        "steps": 40,
+        "batch_size": 32,
+        "eval_every": 10,
+        "snapshot_every": 10,
+        "steps_per_call": 5,
+        "save": False,
+    }
     base.update(kw)
     return TrainConfig.from_preset(preset, **base)
 
@@ -53,20 +59,27 @@ def test_calls_grow_to_the_cap_and_stop_at_evaluations(tiny_letters):
     """Chunk sizes ramp 1, 1, 2, 4 ... up to ``steps_per_call`` (a 10 s budget never binds
     here) and still end on every evaluation step; one trace serves every size. The first
     point waits only for the step loop in use; the other one is traced after it."""
-    trainer = Trainer(small_config(steps=70, steps_per_call=20, chunk_seconds=10.0,
-                                   eval_every=50, snapshot_every=1000), tiny_letters)
+    trainer = Trainer(
+        small_config(
+            steps=70, steps_per_call=20, chunk_seconds=10.0, eval_every=50, snapshot_every=1000
+        ),
+        tiny_letters,
+    )
     traces_at_steps = []
     events = []
     for event in trainer.run():
         events.append(event)
         if isinstance(event, StepMetrics):
             traces_at_steps.append(trainer.trace_count)
-    assert [e.step for e in events if isinstance(e, StepMetrics)] == [0, 1, 3, 7, 15, 31, 50,
-                                                                      69]
+    assert [e.step for e in events if isinstance(e, StepMetrics)] == [0, 1, 3, 7, 15, 31, 50, 69]
     assert traces_at_steps[0] == 1
     assert trainer.trace_count == 2  # each step loop once
-    fixed = Trainer(small_config(steps=12, steps_per_call=4, chunk_seconds=0.0,
-                                 eval_every=1000, snapshot_every=1000), tiny_letters)
+    fixed = Trainer(
+        small_config(
+            steps=12, steps_per_call=4, chunk_seconds=0.0, eval_every=1000, snapshot_every=1000
+        ),
+        tiny_letters,
+    )
     assert [e.step for e in fixed.run() if isinstance(e, StepMetrics)] == [0, 4, 8, 11]
 
 
@@ -84,8 +97,9 @@ def test_knobs_change_mid_run_without_retracing(tiny_letters):
             assert event.learning_rate == pytest.approx(0.1)
     assert trainer.trace_count == 2  # each step loop once
     assert seen, "the knobs were never changed"
-    assert ("l2", 0.005, 0.05, 21) in [(n, pytest.approx(o), pytest.approx(v), s)
-                                      for n, o, v, s in seen]
+    assert ("l2", 0.005, 0.05, 21) in [
+        (n, pytest.approx(o), pytest.approx(v), s) for n, o, v, s in seen
+    ]
     assert {name for name, *_ in seen} == {"l2", "dropout", "learning_rate"}
     assert trainer.knob("l2") == pytest.approx(0.05)
     assert trainer.knob("dropout") == pytest.approx(0.5)
@@ -96,9 +110,11 @@ def test_a_knob_moved_from_zero_acts_at_the_next_call(tiny_letters):
     """While L2 and dropout are 0 a call runs the step loop without them; raising either one
     switches to the full loop at the next call, with no retracing (both loops are traced
     once, the second after the first point)."""
+
     def losses(changes: dict[int, tuple[str, float]]) -> tuple[dict, Trainer]:
-        trainer = Trainer(small_config("nn1024", steps=30, dropout=0.0, l2=0.0,
-                                       chunk_seconds=0.0), tiny_letters)
+        trainer = Trainer(
+            small_config("nn1024", steps=30, dropout=0.0, l2=0.0, chunk_seconds=0.0), tiny_letters
+        )
         out = {}
         for event in trainer.run():
             if isinstance(event, StepMetrics):
@@ -128,8 +144,9 @@ def test_knob_values_are_checked(tiny_letters):
 
 
 def test_restricted_mode_cycles_over_n_batches(tiny_letters):
-    trainer = Trainer(small_config("overfit", steps=100, batch_size=16, restrict_batches=2),
-                      tiny_letters)
+    trainer = Trainer(
+        small_config("overfit", steps=100, batch_size=16, restrict_batches=2), tiny_letters
+    )
     assert trainer.schedule.distinct_images == 32
     seen = set()
     for _ in range(10):
@@ -191,8 +208,9 @@ def test_divergence_stops_the_run(tiny_letters):
 def test_an_exploded_but_finite_loss_counts_as_divergence(tiny_letters, learning_rate):
     # at these rates the loss jumps to ~1e11, then sinks to a finite dead-ReLU plateau and
     # never becomes NaN: the run must still stop and say it diverged
-    events = list(Trainer(small_config("nn1024", learning_rate=learning_rate, steps=100),
-                          tiny_letters).run())
+    events = list(
+        Trainer(small_config("nn1024", learning_rate=learning_rate, steps=100), tiny_letters).run()
+    )
     failed = events[-1]
     assert isinstance(failed, RunFailed) and failed.diverged, failed
     assert failed.step < 10
@@ -251,10 +269,18 @@ def test_cross_entropy_leaves_the_l2_penalty_out(tiny_letters):
         assert e.cross_entropy < e.loss  # the lesson's minibatch loss includes lambda * L2
 
 
-@pytest.mark.parametrize(("preset", "l2"), [("nn1024-l2", 0.01), ("nn1024", 0.0),
-                                            ("mnist-relu-adam", 0.003), ("cnn-stride", 0.0),
-                                            ("deep-decay", 0.001), ("mnist-sigmoid5", 0.0),
-                                            ("logreg-l2", 0.01)])
+@pytest.mark.parametrize(
+    ("preset", "l2"),
+    [
+        ("nn1024-l2", 0.01),
+        ("nn1024", 0.0),
+        ("mnist-relu-adam", 0.003),
+        ("cnn-stride", 0.0),
+        ("deep-decay", 0.001),
+        ("mnist-sigmoid5", 0.0),
+        ("logreg-l2", 0.01),
+    ],
+)
 def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
     """The compiled chunk (prefetched batches, L2 skipped at lambda 0, fused SGD, the batch in two
     halves or SplitDense blocks) takes the same steps as a plain loop: loss = cross-entropy +
@@ -280,7 +306,8 @@ def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
         with tf.GradientTape() as tape:
             logits = ref(tiny_letters.train_x[rows], training=True)
             loss = tf.reduce_mean(
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+            )
             loss += l2 * tf.add_n([tf.reduce_sum(w * w) / 2 for w in weight_kernels(ref)])
         grads = tape.gradient(loss, ref.trainable_variables)
         if opt is None:
@@ -296,9 +323,16 @@ def test_a_chunk_is_plain_gradient_steps(tiny_letters, preset, l2):
     assert int(trainer.optimizer.iterations.numpy()) == 6
 
 
-@pytest.mark.parametrize(("preset", "halves", "blocks"), [
-    ("nn1024", False, 2), ("deep-decay", False, 2), ("cnn-pool", True, 0),
-    ("mnist-relu-adam", True, 0), ("mnist-cnn-bn", True, 0)])
+@pytest.mark.parametrize(
+    ("preset", "halves", "blocks"),
+    [
+        ("nn1024", False, 2),
+        ("deep-decay", False, 2),
+        ("cnn-pool", True, 0),
+        ("mnist-relu-adam", True, 0),
+        ("mnist-cnn-bn", True, 0),
+    ],
+)
 def test_each_step_has_two_independent_halves(tiny_letters, preset, halves, blocks):
     """Wide layers are SplitDense blocks; otherwise the batch is halved."""
     from core.models.layers import SplitDense
@@ -331,13 +365,22 @@ def test_batch_norm_normalizes_the_halves_with_the_whole_batch(tiny_letters):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize(("preset", "by_hand"), [
-    ("overfit-dropout", True), ("deep-decay", True), ("mnist-sigmoid5", True),
-    ("logreg-sgd", True), ("cnn-pool", False), ("mnist-cnn-bn", False)])
+@pytest.mark.parametrize(
+    ("preset", "by_hand"),
+    [
+        ("overfit-dropout", True),
+        ("deep-decay", True),
+        ("mnist-sigmoid5", True),
+        ("logreg-sgd", True),
+        ("cnn-pool", False),
+        ("mnist-cnn-bn", False),
+    ],
+)
 def test_dense_gradients_by_hand_match_the_tape_with_dropout(tiny_letters, preset, by_hand):
     """Dense networks get their gradients by hand (blocks kept apart), others from the tape;
     by hand, with dropout on, the steps are the tape's: the same losses and weights (the same
     dropout draws)."""
+
     def chunk(hand: bool) -> tuple[np.ndarray, list]:
         trainer = Trainer(small_config(preset, dropout=0.4, l2=0.001), tiny_letters)
         if not hand:
