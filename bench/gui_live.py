@@ -51,7 +51,7 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
     app = create_app(["glyph-lab-bench"])
     from PySide6.QtCore import QSettings
 
-    from core.training.events import StepMetrics
+    from core.events import StepMetrics
     from gui.main_window import MainWindow
     from gui.settings import AppSettings
 

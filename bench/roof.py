@@ -137,7 +137,7 @@ def paired_rates(
     The first ``warmup`` steps (tracing, first evaluation) are not timed; after each segment
     the run waits at an event while the matmul is timed (see :func:`bench.throughput.advance`).
     """
-    from core.training.events import EvalMetrics, StepMetrics
+    from core.events import EvalMetrics, StepMetrics
     from core.training.trainer import Trainer
 
     chunk = bench_config("nn1024", 1).steps_per_call

@@ -23,7 +23,7 @@ import sys, time, json
 T0 = float(sys.argv[1])
 marks = {}
 from gui import main_window as mw
-from core.training.events import StepMetrics
+from core.events import StepMetrics
 W = mw.MainWindow
 _show, _paint, _event, _tf = W.showEvent, W._paint, W._on_event, W._tf_loaded
 

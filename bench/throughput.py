@@ -39,7 +39,7 @@ def trainer_rate(
     preset: str, ds: object, steps: int, segments: int = 5, **overrides: object
 ) -> float:
     """Median steps/s of ``Trainer(...).run()`` over ``segments`` windows after warm-up."""
-    from core.training.events import StepMetrics
+    from core.events import StepMetrics
     from core.training.trainer import Trainer
 
     marks: list[tuple[float, int]] = []
@@ -63,7 +63,7 @@ def advance(events: Iterator[object], steps: int, timed: list | None = None) -> 
     the timed events do. ``timed`` (if given) receives the events of the timed window, from the
     first step event to the last.
     """
-    from core.training.events import StepMetrics
+    from core.events import StepMetrics
 
     marks: list[tuple[float, int]] = []
     for ev in events:

@@ -75,7 +75,7 @@ class Predictor:
 
 def load_predictor(run_dir: str | Path) -> Predictor:
     """A predictor over the model saved in ``run_dir``."""
-    from core.training.run_store import load_run
+    from core.runs.model import load_run
 
     model, meta = load_run(run_dir)
     return Predictor(model, tuple(meta["class_names"]))

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from core import tf_import
 from core.data.dataset import Dataset
-from core.training.events import (
+from core.events import (
     EvalMetrics,
     KnobChanged,
     RunFailed,
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         ``factory(run_dir, dataset) -> Trainer`` resuming a saved run; called on the worker
         thread (default :func:`default_resume_factory`).
     runs_lister:
-        Returns the past runs (:class:`core.training.runs.RunInfo`), newest first, for
+        Returns the past runs (:class:`core.runs.listing.RunInfo`), newest first, for
         *File > Recent runs* (default: the user's runs folder).
     load_on_start:
         Load the last dataset (and import TensorFlow) as soon as the window exists.

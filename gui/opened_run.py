@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from core.training.events import WeightSnapshot
-    from core.training.runs import RunInfo
+    from core.events import WeightSnapshot
+    from core.runs.listing import RunInfo
     from gui.panels.curves import CurvesPanel
 
 MAX_CURVE_POINTS = 20_000  # a longer history is thinned (every k-th step) for display
@@ -30,7 +30,7 @@ class OpenedRun:
     info:
         The run's summary (status, steps, best accuracy ...).
     rows:
-        Per-step history (:attr:`core.training.history.StepLog.COLUMNS`), shape (n, 5).
+        Per-step history (:attr:`core.runs.history.StepLog.COLUMNS`), shape (n, 5).
     evals:
         Validation points: dicts with ``step``, ``valid_loss``, ``valid_accuracy``.
     snapshot:
@@ -90,7 +90,7 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
     """
     from core.data.errors import DataError
     from core.training import run_store
-    from core.training.runs import load_history, load_snapshots, read_run_info
+    from core.runs.listing import load_history, load_snapshots, read_run_info
 
     info = read_run_info(path)
     settings = run_store.read_settings(path)

@@ -25,7 +25,7 @@ def format_table(runs: list) -> str:
     Parameters
     ----------
     runs:
-        :class:`core.training.runs.RunInfo` items.
+        :class:`core.runs.listing.RunInfo` items.
 
     Returns
     -------
@@ -41,7 +41,7 @@ def format_table(runs: list) -> str:
                 r.id,
                 r.preset,
                 _short(r.dataset),
-                r.status,
+                r.status if r.status != "unreadable" else f"unreadable: {r.message}",
                 f"{r.steps_done}/{r.total_steps}",
                 best,
                 r.started.replace("T", " "),
@@ -62,7 +62,7 @@ def _short(spec: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print the runs table (and write ``--json``); 2 with one line if the folder is unusable."""
     from core.paths import runs_dir
-    from core.training.runs import list_runs
+    from core.runs.listing import list_runs
 
     try:
         root = Path(args.dir) if args.dir else runs_dir()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from core.cli.common import (
     TerminalProgress,
@@ -19,6 +23,7 @@ from core.cli.common import (
 from core.models.presets import PRESETS
 
 if TYPE_CHECKING:
+    from core.training.recorder import RunRecorder
     from core.training.trainer import Trainer
 
 
@@ -50,6 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="run folder (default: a new folder in the user data directory)",
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --save: replace the run already in that folder",
+    )
     parser.add_argument("--json", metavar="PATH", help="write settings, final figures and history")
     parser.add_argument(
         "--checkpoint-seconds",
@@ -78,6 +88,7 @@ RESUME_FIXED = (
     "restrict_batches",
     "save",
 )
+RESUME_FLAGS = ("overwrite",)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.resume is not None:
         given = [f"--{n.replace('_', '-')}" for n in RESUME_FIXED if getattr(args, n) is not None]
+        given += [f"--{n}" for n in RESUME_FLAGS if getattr(args, n)]
         if given:
             return fail(f"--resume continues a run with its own settings; drop {', '.join(given)}")
     elif args.preset is None:
@@ -102,6 +114,7 @@ def _train(args: argparse.Namespace) -> int:
     from core.data.registry import KNOWN_SPECS, load_dataset
     from core.models.presets import get_preset
     from core.training.config import TrainConfig
+    from core.training.recorder import check_new_run_folder
 
     preset = get_preset(args.preset)
     spec = args.dataset or preset.dataset
@@ -125,6 +138,8 @@ def _train(args: argparse.Namespace) -> int:
     )
     bar = TerminalProgress()
     try:
+        if args.save:
+            check_new_run_folder(Path(args.save).expanduser(), args.overwrite)
         dataset = load_dataset(spec, seed=args.seed, progress=bar)
         bar.close()
         cfg.validate(train_size=len(dataset.train_x))
@@ -134,6 +149,7 @@ def _train(args: argparse.Namespace) -> int:
     if dataset.num_classes != 10:
         return fail(f"{spec}: expected 10 classes, found {dataset.num_classes}")
 
+    from core.training.recorder import RunRecorder
     from core.training.trainer import Trainer
 
     print(
@@ -141,59 +157,84 @@ def _train(args: argparse.Namespace) -> int:
         f"{len(dataset.train_x)} train / {len(dataset.valid_x)} valid / "
         f"{len(dataset.test_x)} test images, {cfg.steps} steps"
     )
-    return _train_loop(Trainer(cfg, dataset), args, bar)
+    trainer = Trainer(cfg, dataset)
+    recorder = RunRecorder.for_trainer(trainer)
+    try:
+        recorder.open()
+    except (DataError, OSError) as exc:
+        return fail(str(exc), 1)
+    return _train_loop(trainer, recorder, args, bar)
 
 
 def _resume(args: argparse.Namespace) -> int:
     """Continue run ``args.resume`` from its last checkpoint."""
     from core.data.errors import DataError
     from core.data.registry import load_dataset
-    from core.training import run_store
-    from core.training.runs import find_run
-    from core.training.trainer import Trainer
+    from core.runs.listing import find_run
+    from core.runs.lock import RunBusy
+    from core.training.resume import resume, run_config
 
     bar = TerminalProgress()
     try:
         run_dir = find_run(args.resume)
-        cfg = run_store.read_settings(run_dir)["settings"]
-        dataset = load_dataset(str(cfg["dataset"]), seed=int(cfg.get("seed", 0)), progress=bar)
+        cfg = run_config(run_dir)
+        dataset = load_dataset(cfg.dataset, seed=cfg.seed, progress=bar)
         bar.close()
-        trainer = Trainer.from_run(run_dir, dataset, steps=args.steps)
-    except (DataError, ValueError, OSError, KeyError) as exc:
+        trainer, recorder, notes = resume(run_dir, dataset, steps=args.steps)
+        recorder.open()
+    except RunBusy as exc:
         bar.close()
-        return fail(
-            str(exc)
-            if not isinstance(exc, KeyError)
-            else f"{args.resume}: incomplete run settings (no {exc})"
-        )
+        return fail(str(exc), 1)
+    except (DataError, ValueError, OSError) as exc:
+        bar.close()
+        return fail(str(exc))
+    for note in notes:
+        print(f"note: {note}")
     print(
         f"Resuming {run_dir.name} ({trainer.config.preset}) from step {trainer.start_step} "
         f"of {trainer.config.steps} on {dataset.provenance.description}"
     )
-    return _train_loop(trainer, args, bar)
+    return _train_loop(trainer, recorder, args, bar)
 
 
-def _train_loop(trainer: Trainer, args: argparse.Namespace, bar: TerminalProgress) -> int:
-    """Run ``trainer`` printing the lesson-style log; 0 when finished, 1 when the run failed."""
-    from core.training.events import EvalMetrics, RunFailed, RunFinished, StepMetrics
+def _train_loop(
+    trainer: Trainer, recorder: RunRecorder, args: argparse.Namespace, bar: TerminalProgress
+) -> int:
+    """Run ``trainer`` printing the lesson-style log; 0 when finished, 1 when the run failed.
+
+    Ctrl+C or SIGTERM stops the run as the window's Stop does: it ends after the current call
+    with a checkpoint, and is saved as stopped (a second Ctrl+C interrupts at once).
+    """
+    from core.events import (
+        EvalMetrics,
+        KnobChanged,
+        RunFailed,
+        RunFinished,
+        StepMetrics,
+    )
 
     cfg = trainer.config
     last_step: StepMetrics | None = None
     outcome = None
-    for event in trainer.run():
-        if isinstance(event, StepMetrics):
-            last_step = event
-            bar(event.step + 1, cfg.steps, f"step {event.step + 1}/{cfg.steps}")
-        elif isinstance(event, EvalMetrics) and event.split == "valid" and last_step:
-            bar.close()
-            print(f"Minibatch loss at step {event.step}: {last_step.loss:f}", flush=True)
-            print(f"Minibatch accuracy: {100 * last_step.accuracy:.1f}%")
-            print(f"Validation accuracy: {100 * event.accuracy:.1f}%", flush=True)
-        elif isinstance(event, RunFinished | RunFailed):
-            outcome = event
+    with stop_on_signals(trainer):
+        for event in recorder.record(trainer.run()):
+            if isinstance(event, StepMetrics):
+                last_step = event
+                bar(event.step + 1, cfg.steps, f"step {event.step + 1}/{cfg.steps}")
+            elif isinstance(event, EvalMetrics) and event.split == "valid" and last_step:
+                bar.close()
+                print(f"Minibatch loss at step {event.step}: {last_step.loss:f}", flush=True)
+                print(f"Minibatch accuracy: {100 * last_step.accuracy:.1f}%")
+                print(f"Validation accuracy: {100 * event.accuracy:.1f}%", flush=True)
+            elif isinstance(event, KnobChanged):
+                bar.close()
+                print(f"Step {event.step}: {event.name} {event.old:g} -> {event.new:g}")
+            elif isinstance(event, RunFinished | RunFailed):
+                outcome = event
     bar.close()
     if isinstance(outcome, RunFailed):
-        print(f"error: {outcome.message}", file=sys.stderr)
+        where = f"diverged at step {outcome.step}: " if outcome.diverged else ""
+        print(f"error: {where}{outcome.message}", file=sys.stderr)
         return 1
     assert isinstance(outcome, RunFinished)
     print(f"Test accuracy: {100 * outcome.final['test_accuracy']:.1f}%")
@@ -201,6 +242,11 @@ def _train_loop(trainer: Trainer, args: argparse.Namespace, bar: TerminalProgres
         f"{outcome.steps_per_second:.0f} steps/s, {outcome.seconds:.1f} s; "
         f"saved to {outcome.run_dir}"
     )
+    if outcome.stopped:
+        print(
+            f"stopped at step {outcome.step}; resume with: "
+            f"main.py train --resume {recorder.run_dir.name}"
+        )
     if args.json:
         write_json(
             args.json,
@@ -215,3 +261,24 @@ def _train_loop(trainer: Trainer, args: argparse.Namespace, bar: TerminalProgres
             },
         )
     return 0
+
+
+@contextlib.contextmanager
+def stop_on_signals(trainer: Trainer) -> Iterator[None]:
+    """While inside, the first SIGINT/SIGTERM stops ``trainer`` cleanly; a second interrupts."""
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, _frame: object) -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        print("\nstopping after the current steps (Ctrl+C again to quit at once)…", flush=True)
+        trainer.stop()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

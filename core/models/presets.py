@@ -36,6 +36,14 @@ class ModelSpec:
     batch_norm: bool = False
     init: str = "default"
 
+    def live_knobs(self) -> tuple[str, ...]:
+        """The live knobs a model of this spec uses: dropout only where it has dropout layers.
+
+        Dropout layers follow the hidden dense layers (see :func:`core.models.build.build_model`).
+        """
+        has_dropout = self.family != "logreg" and bool(self.hidden)
+        return ("learning_rate", "l2", "dropout") if has_dropout else ("learning_rate", "l2")
+
 
 @dataclass(frozen=True)
 class Preset:

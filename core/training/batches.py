@@ -5,6 +5,8 @@ Shuffled epochs, or a few fixed batches for the overfit demo; calls of about 50 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 
@@ -32,6 +34,36 @@ class BatchSchedule:
         if self.restrict_batches:
             return min(self.train_size, self.restrict_batches * self.batch_size)
         return self.train_size
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The schedule's position as plain arrays (for a checkpoint); see :meth:`restore`."""
+        return {
+            "schedule_order": self._order.copy(),
+            "schedule_pos": np.array(self._pos, np.int64),
+            "schedule_step": np.array(self._step, np.int64),
+            "rng_state": np.array(json.dumps(self._rng.bit_generator.state)),
+        }
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from a :meth:`state` of a schedule over the same training set.
+
+        Raises
+        ------
+        ValueError
+            The state belongs to a training set of another size, or is malformed.
+        """
+        order = np.asarray(state["schedule_order"])
+        if order.ndim != 1 or len(order) != self.train_size:
+            raise ValueError(
+                f"the run was trained on {len(order)} images but the dataset has {self.train_size}"
+            )
+        rng_state = json.loads(str(state["rng_state"]))
+        pos, step = int(state["schedule_pos"]), int(state["schedule_step"])
+        if not (0 <= pos <= self.train_size and step >= 0):
+            raise ValueError(f"batch position {pos} / step {step} out of range")
+        self._rng.bit_generator.state = rng_state
+        self._order = order.astype(np.int32)
+        self._pos, self._step = pos, step
 
     def next(self, k: int) -> np.ndarray:
         """Indices for the next ``k`` steps, shape (k, batch_size), int32."""

@@ -9,9 +9,6 @@ from typing import Any
 from core.models.presets import get_preset
 
 LIVE_KNOBS = ("learning_rate", "l2", "dropout")
-# What a run saved before a setting existed used: runs from before dense_parts have one kernel per
-# layer, and their checkpoints only load into such a model.
-OLDER_RUN_SETTINGS = {"dense_parts": 1}
 
 
 @dataclass

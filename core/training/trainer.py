@@ -1,8 +1,12 @@
 """The trainer: one compiled multi-step function, live knobs, and a generator of events.
 
-Learning rate, L2 lambda and dropout rate are variables the compiled step reads, so changing them
-from another thread takes effect at the next step without retracing (L2 or dropout raised from 0:
-at the next compiled call, see :meth:`Trainer._step_loop`).
+Learning rate, L2 lambda and dropout rate are variables the compiled step reads, so a knob
+changes the next compiled call (at most ~50 ms away) without retracing. A change asked for from
+another thread waits for the end of the call under way, so every change has an exact step, and
+a run replayed from its knob timeline changes its knobs at the same steps.
+
+The trainer trains and nothing else: writing the run folder is the recorder's job
+(:mod:`core.training.recorder`), from the same events.
 """
 
 from __future__ import annotations
@@ -10,10 +14,8 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Iterator
-from dataclasses import fields
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import keras
@@ -21,19 +23,18 @@ import numpy as np
 import tensorflow as tf
 
 from core.data.dataset import Dataset
-from core.data.errors import DataError
 from core.models.build import build_model, display_layer, dropout_layers, weight_kernels
-from core.models.layers import KnobDropout, NormalizePixels, SplitDense
+from core.models.layers import NormalizePixels, SplitDense
 from core.models.presets import get_preset
-from core.paths import runs_dir
+from core.runs.files import KnobChange
+from core.runs.history import StepLog
 from core.threads import LANES
 from core.training.batches import BatchSchedule, ChunkSizer
-from core.training.config import LIVE_KNOBS, OLDER_RUN_SETTINGS, TrainConfig
-from core.training.dense_backprop import DenseBackprop, add_all
-from core.training.events import (
+from core.training.config import LIVE_KNOBS, TrainConfig
+from core.training.dense_backprop import DenseBackprop
+from core.events import (
     EvalMetrics,
     Event,
-    KnobChanged,
     RunFailed,
     RunFinished,
     RunPaused,
@@ -41,7 +42,8 @@ from core.training.events import (
     StepMetrics,
     WeightSnapshot,
 )
-from core.training.history import StepLog
+from core.training.knobs import LiveKnobs
+from core.training.step_loop import CompiledSteps, halves
 from core.weights import choose_hidden_units, weight_display
 
 EVAL_BATCH = 1000
@@ -68,12 +70,26 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) 
     )
 
 
-class Trainer:
-    """Trains one model on one dataset; :meth:`run` yields events. Thread-safe controls."""
+class Trainer(LiveKnobs, CompiledSteps):
+    """Trains one model on one dataset; :meth:`run` yields events. Thread-safe controls.
 
-    def __init__(self, config: TrainConfig, dataset: Dataset) -> None:
+    Parameters
+    ----------
+    config:
+        The run's starting settings (kept unchanged in :attr:`config`; the knobs' values now
+        are :meth:`knob_values`).
+    dataset:
+        The data.
+    knob_plan:
+        Knob changes to replay, each set before its ``step`` runs (a run repeated from its
+        knob timeline); they come out as :class:`KnobChanged` events like a slider's.
+    """
+
+    def __init__(
+        self, config: TrainConfig, dataset: Dataset, knob_plan: Sequence[KnobChange] = ()
+    ) -> None:
         config.validate(train_size=len(dataset.train_x))
-        self.config = config
+        self.config = replace(config)  # the settings the run starts with; never changed
         self.dataset = dataset
         self.preset = get_preset(config.preset)
         keras.utils.set_random_seed(config.seed)
@@ -125,335 +141,81 @@ class Trainer:
         self.trace_count = 0
         self._step_loops: dict[bool, Any] = {}  # regularized? -> traced graph (see _step_loop)
         self._logits = tf.function(
-            lambda x: tf.concat([self.model(half, training=False) for half in _halves(x)], 0),
+            lambda x: tf.concat([self.model(half, training=False) for half in halves(x)], 0),
             input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)],
         )
 
+        self.live_knobs = self.preset.model.live_knobs()
         self._lock = threading.Lock()
-        self._knob_events: list[KnobChanged] = []
+        self._pending: dict[str, float] = {}  # knob changes asked for, applied between calls
+        self._plan = sorted(knob_plan, key=lambda c: c.step)  # changes to replay at their steps
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
         self.steps_log = StepLog()
         self.evals: list[dict] = []
-        self.run_dir: Path | None = None
         self.last_test: EvalMetrics | None = None
-        self.start_step = 0  # > 0 for a run resumed from a checkpoint (see from_run)
-        self.timeline: list[WeightSnapshot] = []  # float16 mosaics saved at checkpoints
+        self.start_step = 0  # > 0 for a run restored from a checkpoint (see restore)
         self._tf_ckpt: Any = None
-        self._started_at: str | None = None
-
-    @classmethod
-    def from_run(cls, run_dir: str | Path, dataset: Dataset, steps: int | None = None) -> Trainer:
-        """A trainer that resumes the run in ``run_dir`` from its latest checkpoint.
-
-        Model, optimizer, step, knobs, batch schedule, step log, evaluations and the weight
-        timeline are restored; :meth:`run` then continues from :attr:`start_step` to the run's
-        total (or ``steps``) and keeps writing into ``run_dir``.
-
-        Parameters
-        ----------
-        run_dir:
-            The run folder (see :func:`core.training.runs.find_run`).
-        dataset:
-            The same dataset the run was trained on (same spec and seed).
-        steps:
-            A new total number of steps (default: the run's own).
-
-        Returns
-        -------
-        Trainer
-            Ready to :meth:`run`.
-
-        Raises
-        ------
-        DataError
-            Not a run folder, no checkpoint, or a dataset that does not match the run.
-        ValueError
-            ``steps`` is not more than the steps already done.
-        """
-        from core.training import checkpoint, run_store
-
-        run_dir = Path(run_dir)
-        meta = run_store.read_settings(run_dir)
-        known = {f.name for f in fields(TrainConfig)}
-        settings = {**OLDER_RUN_SETTINGS, **meta["settings"]}
-        try:
-            config = TrainConfig(**{k: v for k, v in settings.items() if k in known})
-        except TypeError as exc:
-            raise DataError(
-                run_dir / run_store.SETTINGS_FILE, f"incomplete settings ({exc})"
-            ) from None
-        config.save = True
-        config.run_dir = str(run_dir)
-        if tuple(meta.get("class_names", ())) != tuple(dataset.class_names):
-            raise DataError(
-                run_dir,
-                f"the run was trained on classes {meta.get('class_names')} "
-                f"but the dataset has {list(dataset.class_names)}",
-            )
-        ref = checkpoint.latest_checkpoint(run_dir)
-        if ref is None:
-            raise DataError(run_dir, "the run has no checkpoint to resume from")
-        if steps is not None:
-            config.steps = int(steps)
-        if config.steps <= ref.step:
-            raise ValueError(
-                f"the run has already done {ref.step} of {config.steps} steps; "
-                f"give a larger total number of steps to continue it"
-            )
-        trainer = cls(config, dataset)
-        checkpoint.restore_trainer(trainer, run_dir)
-        trainer.start_step = ref.step
-        trainer.run_dir = run_dir
-        trainer.timeline = [s for s in run_store.read_timeline(run_dir) if s.step <= ref.step]
-        trainer._started_at = run_store.read_status(run_dir).get("started")
-        return trainer
-
-    def _tf_checkpoint(self) -> Any:
-        """The (cached) ``tf.train.Checkpoint`` over model, optimizer, step and knobs."""
-        if self._tf_ckpt is None:
-            from core.training.checkpoint import tf_checkpoint
-
-            self._tf_ckpt = tf_checkpoint(self)
-        return self._tf_ckpt
-
-    def _restore_knobs(self, knobs: dict) -> None:
-        """Set the live knobs to saved values (no KnobChanged events)."""
-        with self._lock:
-            self.learning_rate.assign(float(knobs["learning_rate"]))
-            self.l2.assign(float(knobs["l2"]))
-            for layer in self._dropouts:
-                layer.rate.assign(float(knobs["dropout"]))
-            for name in LIVE_KNOBS:
-                setattr(self.config, name, float(knobs[name]))
-
-    # -- controls (any thread) ------------------------------------------------------------------
-    def knob(self, name: str) -> float:
-        """Current value of live knob ``name``."""
-        if name == "learning_rate":
-            return float(self.learning_rate.numpy())
-        if name == "l2":
-            return float(self.l2.numpy())
-        if name == "dropout":
-            return float(self._dropouts[0].rate.numpy()) if self._dropouts else 0.0
-        raise KeyError(f"unknown knob {name!r}; live knobs are {LIVE_KNOBS}")
-
-    def set_knob(self, name: str, value: float) -> None:
-        """Change a live knob; it takes effect at the next training step (no retracing)."""
-        value = float(value)
-        probe = TrainConfig(**{**self.config.to_dict(), name: value})
-        probe.validate()
-        with self._lock:
-            old = self.knob(name)
-            if old == value:
-                return
-            if name == "learning_rate":
-                self.learning_rate.assign(value)
-            elif name == "l2":
-                self.l2.assign(value)
-            else:
-                for layer in self._dropouts:
-                    layer.rate.assign(value)
-            setattr(self.config, name, value)
-            self._knob_events.append(KnobChanged(int(self.step.numpy()), name, old, value))
-
-    def pause(self) -> None:
-        """Pause after the current chunk of steps."""
-        self._running.clear()
-
-    def resume(self) -> None:
-        """Resume a paused run."""
-        self._running.set()
-
-    def stop(self) -> None:
-        """Stop the run after the current chunk of steps (also wakes a paused run)."""
-        self._stop.set()
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        """True while paused."""
-        return not self._running.is_set()
-
-    # -- compiled maths ---------------------------------------------------------------------------
-    def _effective_lr(self) -> tf.Tensor:
-        if not self._has_decay:
-            return self.learning_rate.value()
-        exponent = tf.cast(self.step // self._decay_steps, tf.float32)
-        return self.learning_rate * tf.pow(self._decay_rate, exponent)
-
-    def _forward(
-        self, parts: list[tf.Tensor], training: bool, dropout: bool = True
-    ) -> list[tf.Tensor]:
-        """Logits of each part of a batch of normalized pixels: the layers after the input step.
-
-        Each layer runs on each part on its own, so the parts are independent chains of ops,
-        except batch norm in training, which normalizes the parts together with the statistics
-        of the whole batch (and updates its moving averages once), as without parts.
-        ``dropout=False`` leaves the dropout layers out (for steps that know every rate is 0).
-        """
-        for layer in self._layers_after_input:
-            if not dropout and isinstance(layer, KnobDropout):
-                continue
-            if training and len(parts) > 1 and isinstance(layer, keras.layers.BatchNormalization):
-                sizes = [tf.shape(p)[0] for p in parts]
-                parts = tf.split(layer(tf.concat(parts, 0), training=True), sizes)
-            else:
-                parts = [layer(p, training=training) for p in parts]
-        return parts
-
-    def _batch(self, rows: tf.Tensor) -> tf.Tensor:
-        """The normalized float images of training rows ``rows`` (the model's first layer)."""
-        return self._normalize(tf.gather(self._train_x, rows))
-
-    def _penalty_and_grads(self, grads: list, variables: list) -> tuple[tf.Tensor, list]:
-        """L2 term of the loss and the gradients with it; nothing computed while lambda is 0.
-
-        The penalty ``l2 * sum(w^2) / 2`` and its gradient ``l2 * w`` each pass over every
-        weight (3.2 MB for nn1024's first layer); in the full step loop (dropout on, or a
-        lambda raised mid-call) a ``tf.cond`` on the live lambda skips them while it is 0.
-        """
-        if not self._kernels:
-            return tf.constant(0.0), grads
-        l2 = self.l2.value()
-        kernels = {id(w) for w in self._kernels}
-
-        def with_l2() -> tuple[tf.Tensor, list]:
-            penalty = l2 * tf.add_n([tf.nn.l2_loss(w) for w in self._kernels])
-            return penalty, [
-                g + l2 * v if id(v) in kernels else g for g, v in zip(grads, variables, strict=True)
-            ]
-
-        return tf.cond(l2 > 0.0, with_l2, lambda: (tf.constant(0.0), list(grads)))
-
-    def _apply(self, grads: list, variables: list, lr: tf.Tensor) -> None:
-        """One optimizer step at learning rate ``lr``.
-
-        SGD without momentum uses the fused ``var -= lr * grad`` kernel (one pass over the
-        weights instead of a multiply and a subtract); other optimizers go through Keras.
-        """
-        self.optimizer.learning_rate.assign(lr)
-        if not self._plain_sgd:
-            self.optimizer.apply(grads, variables)
-            return
-        for g, v in zip(grads, variables, strict=True):
-            tf.raw_ops.ResourceApplyGradientDescent(var=v.value.handle, alpha=lr, delta=g)
-        self.optimizer.iterations.assign_add(1)
 
     def _regularized(self) -> bool:
         """True while L2 lambda or the dropout rate is above 0 (read on the host)."""
-        return self.knob("l2") > 0.0 or self.knob("dropout") > 0.0
-
-    def _step_loop(self, regularized: bool) -> Any:
-        """The traced step loop for the current knobs, traced on first use (see :meth:`run`).
-
-        Two loops: while L2 lambda and every dropout rate are 0, one without them (no per-step
-        branches: ~4% faster for nn1024); otherwise the full one, where each is skipped by a
-        per-step ``tf.cond`` while its knob is 0, so a slider moved mid-call acts at the next
-        step. A knob raised from 0 during a call of the plain loop acts at the next call
-        (``steps_per_call`` steps, ~50 ms, at most). Each loop is traced once, on its own
-        (a run traces the one it starts with before its first step and the other one after
-        its first point, so the first point does not wait for both). The concrete function is
-        called directly: that skips ``tf.function``'s argument binding (~0.3 ms of a ~1 ms
-        fixed cost per call on a 2-core machine).
-        """
-        loop = self._step_loops.get(regularized)
-        if loop is None:
-
-            def steps(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
-                self.trace_count += 1  # Python side effect: runs only when tracing
-                return self._train_steps(idx, regularized)
-
-            loop = tf.function(steps).get_concrete_function(tf.TensorSpec([None, None], tf.int32))
-            self._step_loops[regularized] = loop
-        return loop
+        return self._knob_now("l2") > 0.0 or self._knob_now("dropout") > 0.0
 
     def _train_chunk(self, idx: Any) -> tuple[tf.Tensor, ...]:
-        """Train on the batches of rows ``idx`` (steps x batch); per-step metrics.
-
-        The step loop for the knobs as they are now (see :meth:`_step_loop`).
-        """
+        """Train on the batches of rows ``idx`` (steps x batch); per-step metrics."""
         loop = self._step_loop(self._regularized())
         return loop(tf.convert_to_tensor(idx, tf.int32))
 
-    def _train_steps(self, idx: tf.Tensor, regularized: bool) -> tuple[tf.Tensor, ...]:
-        """The step loop of :meth:`_step_loop`, with or without L2 and dropout."""
-        k = tf.shape(idx)[0]
-        losses = tf.TensorArray(tf.float32, size=k)
-        accs = tf.TensorArray(tf.float32, size=k)
-        lrs = tf.TensorArray(tf.float32, size=k)
-        xents = tf.TensorArray(tf.float32, size=k)
-        variables = self.model.trainable_variables
-        x_next = self._batch(idx[0])
-        for i in tf.range(k):
-            x = x_next
-            y = tf.gather(self._train_y, idx[i])
-            lr = self._effective_lr()
-            xent, correct, grads, logits = self._gradients(x, y, variables, regularized)
-            # The next batch is gathered and normalized while this one's backward pass runs
-            # (after the forward pass, so it does not steal a core from the big products).
-            with tf.control_dependencies(logits):
-                x_next = self._batch(idx[tf.minimum(i + 1, k - 1)])
-            if regularized:
-                penalty, grads = self._penalty_and_grads(grads, variables)
-                loss = xent + penalty
-            else:
-                loss = xent
-            self._apply(grads, variables, lr)
-            acc = correct / tf.cast(tf.size(y), tf.float32)
-            losses = losses.write(i, loss)
-            accs = accs.write(i, acc)
-            lrs = lrs.write(i, lr)
-            xents = xents.write(i, xent)
-            self.step.assign_add(1)
-        return losses.stack(), accs.stack(), lrs.stack(), xents.stack()
+    # -- state for checkpoints --------------------------------------------------------------------
+    def tf_checkpoint(self) -> Any:
+        """The (cached) ``tf.train.Checkpoint`` over model, optimizer, step and knob variables."""
+        if self._tf_ckpt is None:
+            self._tf_ckpt = tf.train.Checkpoint(
+                model=self.model,
+                optimizer=self.optimizer,
+                step=self.step,
+                learning_rate=self.learning_rate,
+                l2=self.l2,
+            )
+        return self._tf_ckpt
 
-    def _gradients(
-        self, x: tf.Tensor, y: tf.Tensor, variables: list, dropout: bool
-    ) -> tuple[tf.Tensor, tf.Tensor, list, list[tf.Tensor]]:
-        """Mean cross-entropy, number right and gradients of one batch, and its logits (parts).
+    @property
+    def steps_done(self) -> int:
+        """Training steps done so far."""
+        return int(self.step.numpy())
 
-        With :attr:`_batch_halves` the two halves of the batch go through the model on their
-        own (see :meth:`_forward`): two chains of ops that do not depend on each other, one per
-        core. Dense networks get their gradients by hand (:mod:`core.training.dense_backprop`),
-        others from the tape.
+    def state(self) -> dict[str, Any]:
+        """The plain (non-TensorFlow) state a checkpoint keeps beside the variables."""
+        return {
+            "step": np.array(self.steps_done, np.int64),
+            "steps_log": self.steps_log.array.copy(),
+            **self.schedule.state(),
+            "evals": list(self.evals),
+            "knobs": self.knob_values(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state` (after the variables were read from the checkpoint).
+
+        Raises
+        ------
+        ValueError
+            The state does not fit this trainer (another training set, a damaged log).
         """
-        xs, ys = (_halves(x), _halves(y)) if self._batch_halves else ([x], [y])
-        if self._backprop is not None:
-            batch = tf.size(y)
-            parts = [
-                self._backprop.gradients(xh, yh, batch, dropout)
-                for xh, yh in zip(xs, ys, strict=True)
-            ]
-            xent = add_all([p[0] for p in parts]) / tf.cast(batch, tf.float32)
-            logits = [p[1] for p in parts]
-            grads = [add_all([p[2][id(v)] for p in parts]) for v in variables]
-            return xent, self._right(logits, ys), grads, logits
-        with tf.GradientTape() as tape:
-            logits = self._forward(xs, training=True, dropout=dropout)
-            xent = tf.add_n(
-                [
-                    tf.reduce_sum(
-                        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yh, logits=lh)
-                    )
-                    for yh, lh in zip(ys, logits, strict=True)
-                ]
-            ) / tf.cast(tf.size(y), tf.float32)
-        grads = tape.gradient(xent, variables)
-        return xent, self._right(logits, ys), grads, logits
-
-    @staticmethod
-    def _right(logits: list[tf.Tensor], labels: list[tf.Tensor]) -> tf.Tensor:
-        """How many of the parts' examples the logits classify right."""
-        return tf.add_n(
-            [
-                tf.reduce_sum(
-                    tf.cast(tf.equal(tf.argmax(lh, 1, output_type=tf.int32), yh), tf.float32)
-                )
-                for yh, lh in zip(labels, logits, strict=True)
-            ]
-        )
+        step = int(state["step"])
+        if step != self.steps_done:
+            raise ValueError(
+                f"the checkpoint is at step {self.steps_done} but its state says {step}"
+            )
+        self.schedule.restore(state)
+        self.steps_log.set_rows(state["steps_log"])
+        self.evals = [dict(e) for e in state["evals"]]
+        knobs = state["knobs"]
+        for name in LIVE_KNOBS:
+            self._assign(name, float(knobs[name]))
+        self._plan = [c for c in self._plan if c.step >= step]
+        self.start_step = step
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
@@ -504,30 +266,20 @@ class Trainer:
 
     # -- the run ----------------------------------------------------------------------------------
     def run(self) -> Iterator[Event]:
-        """Train, yielding events; ends with RunFinished or RunFailed (never raises).
-
-        With ``config.save`` the run writes to its folder from the start: settings, status,
-        history, a checkpoint at the start, at an evaluation once ``checkpoint_seconds`` have
-        passed since the last one, and at the end, plus the final model (see
-        :mod:`core.training.run_store`). Closing the generator early saves the run as stopped.
-        """
+        """Train, yielding events; ends with RunFinished or RunFailed (never raises)."""
         cfg = self.config
         start = time.perf_counter()
         step = self.start_step
-        run_dir: Path | None = None
-        ended = False
         try:
-            if cfg.save:
-                run_dir = self._open_run_dir()
             yield RunStarted(
                 cfg.steps,
                 cfg.to_dict(),
                 self.dataset.class_names,
                 self.dataset.provenance.description,
-                str(run_dir) if run_dir else None,
+                None,
+                step,
             )
             yield self.snapshot()
-            last_checkpoint = time.monotonic()
             window: list[tuple[float, int]] = [(start, step)]
             chunks = ChunkSizer(cfg.steps_per_call, cfg.chunk_seconds)
             while step < cfg.steps and not self._stop.is_set():
@@ -538,15 +290,17 @@ class Trainer:
                     if self._stop.is_set():
                         break
                     yield RunPaused(step, False)
-                yield from self._drain_knobs()
+                yield from self._apply_knobs(step)
                 k = chunks.next(
                     min(
                         cfg.steps - step,
                         _until_next(step, cfg.eval_every),
                         _until_next(step, cfg.snapshot_every),
+                        self._until_plan(step),
                     )
                 )
                 regularized = self._regularized()
+                l2, dropout = self._knob_now("l2"), self._knob_now("dropout")
                 train_chunk = self._step_loop(regularized)
                 called = time.perf_counter()
                 losses, accs, lrs, xents = (
@@ -557,18 +311,14 @@ class Trainer:
                 bad = ~np.isfinite(losses) | ~(xents < DIVERGED_CROSS_ENTROPY)
                 if bad.any():
                     first = int(np.argmax(bad))
-                    at = int(steps[first])
                     value = losses[first] if not np.isfinite(losses[first]) else xents[first]
-                    message = (
-                        f"diverged at step {at}: the loss became {value:.3g} "
-                        f"(try a smaller learning rate)"
+                    yield RunFailed(
+                        int(steps[first]),
+                        f"the loss became {value:.3g} (try a smaller learning rate)",
+                        diverged=True,
                     )
-                    if run_dir is not None:
-                        self._mark(run_dir, "diverged", at, message)
-                    ended = True
-                    yield RunFailed(at, message, diverged=True)
                     return
-                self.steps_log.extend(steps, losses, accs, lrs, xents)
+                self.steps_log.extend(steps, losses, accs, lrs, xents, l2, dropout)
                 step += k
                 now = time.perf_counter()
                 window = [*window[-20:], (now, step)]
@@ -597,111 +347,25 @@ class Trainer:
                             "minibatch_accuracy": float(accs[-1]),
                         }
                     )
-                    yield EvalMetrics(last, "valid", ev.loss, ev.accuracy, ev.confusion)
-                    if (
-                        run_dir is not None
-                        and step < cfg.steps
-                        and time.monotonic() - last_checkpoint >= cfg.checkpoint_seconds
-                    ):
-                        self._checkpoint(run_dir, "running")
-                        last_checkpoint = time.monotonic()
+                    yield ev
                 if step < cfg.steps:  # the other loop, traced once the first point is out
                     self._step_loop(not regularized)
-            yield from self._drain_knobs()
+            yield from self._apply_knobs(step)
             test = self.evaluate("test")
             self.last_test = test
             yield test
             seconds = time.perf_counter() - start
-            final = self.final_metrics(test)
-            stopped = self._stop.is_set() and step < cfg.steps
-            if run_dir is not None:
-                self._save_end(run_dir, "stopped" if stopped else "finished", final, seconds)
-            ended = True
             yield RunFinished(
                 step,
-                stopped,
+                self._stop.is_set() and step < cfg.steps,
                 test,
                 seconds,
                 (step - self.start_step) / max(seconds, 1e-9),
-                str(self.run_dir) if self.run_dir else None,
-                final,
+                None,
+                self.final_metrics(test),
             )
-        except GeneratorExit:  # the consumer closed us at a yield: still save what there is
-            if run_dir is not None and not ended:
-                try:
-                    self._save_end(
-                        run_dir,
-                        "stopped",
-                        self.final_metrics(self.last_test),
-                        time.perf_counter() - start,
-                    )
-                except Exception:  # nothing may escape a closing generator
-                    self._mark(run_dir, "stopped", int(self.step.numpy()), "")
-            raise
         except Exception as exc:  # the window must never die because the worker failed
-            message = f"{type(exc).__name__}: {exc}"
-            if run_dir is not None and not ended:
-                self._mark(run_dir, "failed", step, message)
-            yield RunFailed(step, message, details=traceback.format_exc())
-
-    # -- the run folder ---------------------------------------------------------------------------
-    def _open_run_dir(self) -> Path:
-        """Create the run folder; write settings, status ``running`` and a first checkpoint."""
-        from core.training import run_store
-
-        if self.run_dir is None:
-            self.run_dir = Path(self.config.run_dir or _new_run_dir(self.config))
-        run_dir = self.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self._started_at = self._started_at or datetime.now().isoformat(timespec="seconds")
-        run_store.write_settings(self, run_dir)
-        if self.start_step == 0:
-            self._checkpoint(run_dir, "running")
-        else:
-            run_store.write_status(
-                run_dir, "running", self, self.start_step, started=self._started_at
-            )
-        return run_dir
-
-    def _checkpoint(self, run_dir: Path, state: str) -> None:
-        """Checkpoint, then history, weight timeline and status (all atomic)."""
-        from core.training import run_store
-        from core.training.checkpoint import write_checkpoint
-        from core.training.history import write_history_csv
-
-        ref = write_checkpoint(self, run_dir)
-        run_store.add_to_timeline(self.timeline, self.snapshot())
-        run_store.write_timeline(run_dir, self.timeline)
-        write_history_csv(run_dir / run_store.HISTORY_FILE, self.steps_log, self.evals)
-        run_store.write_status(run_dir, state, self, ref.step, started=self._started_at)
-
-    def _save_end(self, run_dir: Path, state: str, final: dict, seconds: float) -> None:
-        """A last checkpoint (so the run can be continued), the final model, then the status."""
-        from core.training import run_store
-
-        self._checkpoint(run_dir, "running")
-        run_store.save_run(self, final, seconds, run_dir)
-        run_store.write_status(
-            run_dir, state, self, int(self.step.numpy()), started=self._started_at
-        )
-
-    def _mark(self, run_dir: Path, state: str, steps_done: int, message: str) -> None:
-        """Record a failed/diverged/stopped state; a failure to write it is ignored."""
-        from core.training import run_store
-        from core.training.history import write_history_csv
-
-        try:
-            write_history_csv(run_dir / run_store.HISTORY_FILE, self.steps_log, self.evals)
-            run_store.write_status(
-                run_dir, state, self, steps_done, message, started=self._started_at
-            )
-        except OSError:
-            pass
-
-    def _drain_knobs(self) -> Iterator[KnobChanged]:
-        with self._lock:
-            events, self._knob_events = self._knob_events, []
-        yield from events
+            yield RunFailed(step, f"{type(exc).__name__}: {exc}", details=traceback.format_exc())
 
     def final_metrics(self, test: EvalMetrics | None) -> dict:
         """The lesson's final figures as fractions 0..1."""
@@ -715,17 +379,6 @@ class Trainer:
         }
 
 
-def _halves(t: tf.Tensor) -> list[tf.Tensor]:
-    """The first and second half of ``t`` along axis 0 (the second one longer when odd)."""
-    half = tf.shape(t)[0] // 2
-    return [t[:half], t[half:]]
-
-
 def _until_next(step: int, every: int) -> int:
     """Steps to run, starting at 0-based index ``step``, to end on an index divisible by every."""
     return (every - step % every) % every + 1
-
-
-def _new_run_dir(cfg: TrainConfig) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return str(runs_dir() / f"{stamp}-{cfg.preset}")

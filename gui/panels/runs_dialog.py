@@ -1,6 +1,6 @@
 """The *Runs…* dialog: every past run in a table, with Open and Resume.
 
-The list comes from :func:`core.training.runs.list_runs` (JSON files only, no TensorFlow), so it
+The list comes from :func:`core.runs.listing.list_runs` (JSON files only, no TensorFlow), so it
 is read on the GUI thread; opening or resuming a run is the window's job (on worker threads).
 """
 
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from core.training.runs import RunInfo
+    from core.runs.listing import RunInfo
 
 COLUMNS = ("Run", "Preset", "Dataset", "Status", "Steps", "Best valid", "Date")
 STATUS_COLOURS = {
@@ -38,6 +38,9 @@ STATUS_COLOURS = {
     "running": "#0d47a1",
 }
 RESUMABLE_STATES = ("interrupted", "stopped")
+
+
+CLOSED_STATES = ("running", "unreadable")  # runs that cannot be opened now
 
 
 def can_resume(info: RunInfo) -> bool:
@@ -70,7 +73,7 @@ def menu_text(info: RunInfo) -> str:
 
 def default_lister() -> list[RunInfo]:
     """Every run in the user's runs folder, newest first."""
-    from core.training.runs import list_runs
+    from core.runs.listing import list_runs
 
     return list_runs()
 
@@ -189,13 +192,13 @@ class RunsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         info = self.selected()
-        self.open_button.setEnabled(info is not None and info.status != "running")
+        self.open_button.setEnabled(info is not None and info.status not in CLOSED_STATES)
         self.resume_button.setEnabled(info is not None and can_resume(info))
 
     def open_selected(self) -> None:
         """Ask the window to open the selected run."""
         info = self.selected()
-        if info is not None and info.status != "running":
+        if info is not None and info.status not in CLOSED_STATES:
             self.open_requested.emit(str(Path(info.path)))
 
     def resume_selected(self) -> None:

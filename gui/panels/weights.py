@@ -1,7 +1,7 @@
 """The live weight mosaic: one ImageItem, levels (-limit, +limit), a diverging colour map.
 
 :meth:`WeightsPanel.set_snapshot` only keeps the newest
-:class:`~core.training.events.WeightSnapshot`; :meth:`WeightsPanel.flush` (the window's throttled
+:class:`~core.events.WeightSnapshot`; :meth:`WeightsPanel.flush` (the window's throttled
 repaint) draws it. For logistic regression the tiles are labelled with their class (A..J or 0..9).
 """
 
@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.training.events import WeightSnapshot
+from core.events import WeightSnapshot
 
 MIN_TILE_PX = 29  # a 28-px tile and its gutter at full size: fewer tiles, but readable ones
 # The colour levels follow the snapshot's limit only once it has moved by more than this fraction:

@@ -199,7 +199,7 @@ def test_real_trainer_events_fill_the_panel(
 ) -> None:
     from core.data.dataset import Dataset, Provenance
     from core.training.config import TrainConfig
-    from core.training.events import EvalMetrics
+    from core.events import EvalMetrics
     from core.training.trainer import Trainer
 
     try:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from window_helpers import CADENCE, WAIT, make_window
 
-from core.training.events import RunFailed, RunStarted, StepMetrics
+from core.events import RunFailed, RunStarted, StepMetrics
 from gui.main_window import MainWindow, run_cadence
 from gui.style import asset
 from gui.worker import running_workers
@@ -358,7 +358,7 @@ def test_long_sessions_survive_the_pyside_refcount_bug():
 
 
 def test_status_and_mosaic_skipped_as_not_yet_due_are_drawn_without_further_events(qtbot, window):
-    from core.training.events import WeightSnapshot
+    from core.events import WeightSnapshot
 
     window._total_steps = 100
     window._on_event(StepMetrics(9, 1.0, 0.5, 0.1, 50.0, 6400.0, 0.2))

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from window_helpers import CADENCE, WAIT, make_window
 
-from core.training.runs import list_runs, read_run_info
+from core.runs.listing import list_runs, read_run_info
 from gui.main_window import MainWindow
 from gui.panels.runs_dialog import COLUMNS, RunsDialog, can_resume
 

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt, QThread, QTimer
 from window_helpers import CADENCE, WAIT, make_window
 
-from core.training.events import RunStarted
-from core.training.runs import list_runs, read_run_info
+from core.events import RunStarted
+from core.runs.listing import list_runs, read_run_info
 from gui.main_window import MainWindow
 from gui.status import ErrorDialog
 from gui.widgets import Collapsible

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.training.events import WeightSnapshot
+from core.events import WeightSnapshot
 from core.weights import mosaic as make_mosaic
 from gui.panels.weights import WeightsPanel, tile_origin
 
@@ -89,7 +89,7 @@ def test_clear_forgets_the_mosaic(panel):
 def test_the_caption_says_when_only_a_sample_of_the_units_is_shown():
     import numpy as np
 
-    from core.training.events import WeightSnapshot
+    from core.events import WeightSnapshot
     from gui.panels.weights import caption
 
     snap = WeightSnapshot(

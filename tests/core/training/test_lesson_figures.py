@@ -13,7 +13,7 @@ import pytest
 
 from core.data.dataset import Dataset, Provenance
 from core.training.config import TrainConfig
-from core.training.events import RunFinished
+from core.events import RunFinished
 from core.training.trainer import Trainer
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 
 from core.models.presets import PRESETS
 from core.training.config import TrainConfig
-from core.training.events import RunFinished, StepMetrics
+from core.events import RunFinished, StepMetrics
 from core.training.trainer import Trainer
 
 

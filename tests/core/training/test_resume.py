@@ -16,12 +16,15 @@ import pytest
 
 import main
 from core.cli import runs_cmd
-from core.training import run_store
-from core.training.checkpoint import latest_checkpoint
+from core.events import RunFailed, RunFinished, StepMetrics
+from core.runs import files
+from core.runs.checkpoint import latest_checkpoint
+from core.runs.history import read_history_csv
+from core.runs.listing import list_runs, load_history, load_snapshots, read_run_info
+from core.runs.model import load_run
 from core.training.config import TrainConfig
-from core.training.events import RunFailed, RunFinished, StepMetrics
-from core.training.history import read_history_csv
-from core.training.runs import list_runs, load_history, load_snapshots, read_run_info
+from core.training.recorder import recorded_run
+from core.training.resume import resume
 from core.training.trainer import Trainer
 
 REPO = Path(__file__).resolve().parents[3]
@@ -67,7 +70,7 @@ def test_resumed_run_matches_an_uninterrupted_one(tiny_letters, tmp_path):
 
     def with_knob(trainer: Trainer) -> list:
         out = []
-        for e in trainer.run():
+        for e in recorded_run(trainer):
             out.append(e)
             if isinstance(e, StepMetrics) and e.step >= 10:
                 trainer.set_knob("l2", 0.01)  # no-op once set; takes effect at step 11
@@ -82,13 +85,13 @@ def test_resumed_run_matches_an_uninterrupted_one(tiny_letters, tmp_path):
     assert isinstance(part[-1], RunFinished)
     assert read_run_info(tmp_path / "part").status == "finished"
 
-    resumed = Trainer.from_run(tmp_path / "part", tiny_letters, steps=50)
+    resumed, recorder, _ = resume(tmp_path / "part", tiny_letters, steps=50)
     assert resumed.start_step == 30
     assert int(resumed.step.numpy()) == 30
     assert resumed.knob("l2") == pytest.approx(0.01)
     assert resumed.steps_log.n == 30
     assert [e["step"] for e in resumed.evals][-1] == 29
-    rest = list(resumed.run())
+    rest = list(recorder.record(resumed.run()))
     assert isinstance(rest[-1], RunFinished)
     assert rest[-1].step == 50
     after = losses(rest)
@@ -158,7 +161,7 @@ def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, c
     done = info.steps_done
     assert done >= 60
     assert info.total_steps == 100_000
-    assert run_store.read_status(info.path)["state"] == "running"  # what the dead process left
+    assert files.read_status(info.path)["state"] == "running"  # what the dead process left
 
     monkeypatch.setenv("GLYPH_LAB_RUNS_DIR", str(runs))
     report = tmp_path / "runs.json"
@@ -181,7 +184,7 @@ def test_kill_9_mid_training_is_interrupted_and_resumes(letters_npz, tmp_path, c
     after = read_run_info(info.path)
     assert (after.status, after.steps_done, after.total_steps) == ("finished", total, total)
     assert after.has_model
-    rows, _ = read_history_csv(info.path / run_store.HISTORY_FILE)
+    rows, _ = read_history_csv(info.path / files.HISTORY_FILE)
     np.testing.assert_array_equal(rows[:, 0], np.arange(total))  # continuous, no gap, no repeat
     assert np.isfinite(rows[:, 1]).all()
 
@@ -191,7 +194,7 @@ def test_stopped_run_saves_model_history_and_status(tiny_letters, tmp_path):
         config("logreg-sgd", tmp_path / "r", steps=100_000, checkpoint_seconds=3600), tiny_letters
     )
     events = []
-    for e in trainer.run():
+    for e in recorded_run(trainer):
         events.append(e)
         if isinstance(e, StepMetrics) and e.step >= 24:
             trainer.stop()
@@ -207,7 +210,7 @@ def test_stopped_run_saves_model_history_and_status(tiny_letters, tmp_path):
 
 def test_closing_the_generator_mid_run_saves_it_as_stopped(tiny_letters, tmp_path):
     trainer = Trainer(config("logreg-sgd", tmp_path / "r", steps=100_000), tiny_letters)
-    gen = trainer.run()
+    gen = recorded_run(trainer)
     for e in gen:
         if isinstance(e, StepMetrics) and e.step >= 14:
             break
@@ -226,7 +229,7 @@ def test_divergence_keeps_the_previous_checkpoint_loadable(tiny_letters, tmp_pat
         config("nn1024", run, learning_rate=1000.0, steps=300, eval_every=5, steps_per_call=1),
         tiny_letters,
     )
-    events = list(trainer.run())
+    events = list(recorded_run(trainer))
     failed = events[-1]
     assert isinstance(failed, RunFailed)
     assert failed.diverged
@@ -239,7 +242,8 @@ def test_divergence_keeps_the_previous_checkpoint_loadable(tiny_letters, tmp_pat
     probs = load_predictor(run).probabilities(tiny_letters.test_x[:20])  # no model.keras
     assert not info.has_model
     assert np.isfinite(probs).all()
-    resumed = Trainer.from_run(run, tiny_letters)
+    resumed, recorder, _ = resume(run, tiny_letters)
+    recorder.close()
     assert resumed.start_step == ref.step
     assert all(np.isfinite(v.numpy()).all() for v in resumed.model.weights)
 
@@ -252,7 +256,11 @@ def test_resume_errors_are_one_line(letters_npz, tiny_letters, tmp_path, capsys,
     assert "\n" not in err
 
     run = tmp_path / "runs" / "r1"
-    list(Trainer(config("logreg-sgd", run, steps=20, dataset=str(letters_npz)), tiny_letters).run())
+    list(
+        recorded_run(
+            Trainer(config("logreg-sgd", run, steps=20, dataset=str(letters_npz)), tiny_letters)
+        )
+    )
     assert main.main(["train", "--resume", "r1", "--steps", "20"]) == 2
     err = capsys.readouterr().err.strip()
     assert "already done 20 of 20 steps" in err
@@ -269,17 +277,17 @@ def test_a_run_saved_before_dense_parts_existed_resumes_with_whole_kernels(tiny_
 
     run = tmp_path / "r"
     old = Trainer(config("nn1024", run, steps=20, dense_parts=1), tiny_letters)
-    list(old.run())
-    settings_path = run / run_store.SETTINGS_FILE
+    list(recorded_run(old))
+    settings_path = run / files.SETTINGS_FILE
     meta = json.loads(settings_path.read_text())
     del meta["settings"]["dense_parts"]
     settings_path.write_text(json.dumps(meta))
-    resumed = Trainer.from_run(run, tiny_letters, steps=30)
+    resumed, recorder, _ = resume(run, tiny_letters, steps=30)
     assert resumed.config.dense_parts == 1
     assert not any(isinstance(layer, SplitDense) for layer in resumed.model.layers)
     for got, want in zip(resumed.model.get_weights(), old.model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
-    assert isinstance(list(resumed.run())[-1], RunFinished)
-    (run / run_store.MODEL_FILE).unlink()  # rebuilt from settings + checkpoint, as for a crash
-    model, _ = run_store.load_run(run)
+    assert isinstance(list(recorder.record(resumed.run()))[-1], RunFinished)
+    (run / files.MODEL_FILE).unlink()  # rebuilt from settings + checkpoint, as for a crash
+    model, _ = load_run(run)
     assert not any(isinstance(layer, SplitDense) for layer in model.layers)

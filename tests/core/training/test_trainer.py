@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.training.config import TrainConfig
-from core.training.events import (
+from core.events import (
     EvalMetrics,
     KnobChanged,
     RunFailed,

@@ -12,13 +12,17 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RunStarted:
-    """A run began: its settings, its data and where it writes."""
+    """A run began (or resumed at ``start_step``): its starting settings, its data, its folder.
+
+    ``run_dir`` is filled in by the recorder (None for a run that is not recorded).
+    """
 
     total_steps: int
     settings: dict
     class_names: tuple[str, ...]
     dataset_description: str
     run_dir: str | None
+    start_step: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,10 @@ class RunPaused:
 
 @dataclass(frozen=True)
 class RunFinished:
-    """The run ended normally (``stopped=False``) or was stopped early by the user."""
+    """The run ended normally (``stopped=False``) or was stopped early by the user.
+
+    ``run_dir`` is filled in by the recorder (None for a run that is not recorded).
+    """
 
     step: int
     stopped: bool

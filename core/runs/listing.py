@@ -5,15 +5,16 @@ This is the API ``python main.py runs`` and the window's *File > Recent runs* us
 - :func:`list_runs` -> :class:`RunInfo` per run folder, newest first;
 - :func:`find_run` turns a run id (folder name) or a path into the folder;
 - :func:`load_history` / :func:`load_snapshots` give a run's curves and weight timeline;
-- :func:`core.training.run_store.load_run` loads its model (final, or from the last checkpoint);
-- :meth:`core.training.trainer.Trainer.from_run` resumes it.
+- :func:`core.runs.model.load_run` loads its model (final, or from the last checkpoint);
+- :func:`core.training.recorder.resume` resumes it.
+
+A folder in the runs folder that cannot be read is listed too, as ``unreadable``, with why.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,10 +22,12 @@ import numpy as np
 
 from core.data.errors import DataError
 from core.paths import runs_dir
-from core.training import run_store
-from core.training.checkpoint import POINTER_FILE, latest_checkpoint
-from core.training.events import WeightSnapshot
-from core.training.history import read_history_csv
+from core.runs import files
+from core.runs.checkpoint import POINTER_FILE, latest_checkpoint
+from core.runs.history import read_history_csv
+from core.runs.lock import is_locked
+from core.runs.timeline import read_timeline
+from core.events import WeightSnapshot
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class RunInfo:
         The run's preset name and dataset spec.
     status:
         ``running``, ``finished``, ``stopped``, ``interrupted`` (its process died without saying
-        so), ``failed`` or ``diverged``.
+        so), ``failed``, ``diverged``, or ``unreadable`` (the folder's files cannot be read;
+        ``message`` says why).
     steps_done, total_steps:
         Steps saved so far (at the last checkpoint for a live or interrupted run) and the target.
     best_valid_accuracy:
@@ -74,57 +78,18 @@ class RunInfo:
         return d
 
 
-def process_alive(pid: int, start: str | None) -> bool:
-    """Whether process ``pid`` is alive and is the same process (same start time) as recorded."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if sys.platform.startswith("linux"):
-        try:
-            text = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return False
-        fields = text.rsplit(")", 1)[-1].split()
-        if not fields or fields[0] in ("Z", "X"):
-            return False
-        return start is None or (len(fields) > 19 and fields[19] == start)
-    if sys.platform == "win32":
-        return _windows_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def effective_state(run_dir: Path, status: dict) -> str:
+    """The status file's state, with ``running`` turned into ``interrupted`` if nobody trains it.
 
-
-def _windows_alive(pid: int) -> bool:  # pragma: no cover - Windows only
-    import ctypes
-
-    kernel32 = ctypes.windll.kernel32
-    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-    if not handle:
-        return False
-    code = ctypes.c_ulong()
-    kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-    kernel32.CloseHandle(handle)
-    return code.value == 259  # STILL_ACTIVE
-
-
-def effective_state(status: dict) -> str:
-    """The status file's state, with ``running`` turned into ``interrupted`` if its process died.
-
-    A run recorded on another host cannot be checked and keeps its recorded state.
+    A live run's process holds the run's lock (:mod:`core.runs.lock`); the operating system
+    releases it when the process dies. A run recorded on another host keeps its recorded state.
     """
     state = str(status.get("state") or "interrupted")
     if state != "running":
         return state
     if status.get("host") not in (None, socket.gethostname()):
         return state
-    alive = process_alive(int(status.get("pid") or 0), status.get("process_start"))
-    return "running" if alive else "interrupted"
+    return "running" if is_locked(run_dir) else "interrupted"
 
 
 def read_run_info(path: str | Path) -> RunInfo:
@@ -136,11 +101,11 @@ def read_run_info(path: str | Path) -> RunInfo:
         ``path`` is not a run folder (no readable ``settings.json``).
     """
     path = Path(path)
-    meta = run_store.read_settings(path)
+    meta = files.read_settings(path)
     cfg = meta["settings"]
-    status = run_store.read_status(path)
+    status = files.read_status(path)
     best = status.get("best_valid_accuracy")
-    state = effective_state(status) if status else "interrupted"
+    state = effective_state(path, status) if status else "interrupted"
     steps_done = int(status.get("steps_done") or 0)
     if state == "interrupted":
         # A kill can land between the checkpoint and the status update: the checkpoint is
@@ -158,31 +123,47 @@ def read_run_info(path: str | Path) -> RunInfo:
         dataset=str(cfg.get("dataset", "?")),
         status=state,
         steps_done=steps_done,
-        total_steps=int(status.get("total_steps") or cfg.get("steps") or 0),
-        best_valid_accuracy=None if best is None else float(best),
+        total_steps=int(status.get("total_steps") or _int(cfg.get("steps"))),
+        best_valid_accuracy=best,
         started=str(status.get("started") or ""),
         message=str(status.get("message") or ""),
-        has_model=(path / run_store.MODEL_FILE).is_file(),
+        has_model=(path / files.MODEL_FILE).is_file(),
         resumable=(path / POINTER_FILE).is_file(),
     )
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def unreadable_info(path: Path, why: str) -> RunInfo:
+    """A :class:`RunInfo` for a folder that cannot be read as a run, saying why."""
+    return RunInfo(path.name, path, "?", "?", "unreadable", 0, 0, None, "", why, False, False)
 
 
 def list_runs(root: str | Path | None = None) -> list[RunInfo]:
     """Every run folder in ``root`` (default :func:`core.paths.runs_dir`), newest first.
 
-    Folders that are not runs (no readable settings) are skipped.
+    A folder that cannot be read as a run is listed as ``unreadable`` with the reason, after
+    the others; links are not followed.
     """
     root = Path(root) if root is not None else runs_dir()
     if not root.is_dir():
         return []
-    infos = []
+    infos, bad = [], []
     for child in root.iterdir():
-        if child.is_dir():
-            try:
-                infos.append(read_run_info(child))
-            except DataError:
-                continue
-    return sorted(infos, key=lambda r: (r.started, r.id), reverse=True)
+        if child.is_symlink() or not child.is_dir():
+            continue
+        try:
+            infos.append(read_run_info(child))
+        except DataError as exc:
+            bad.append(unreadable_info(child, exc.problem))
+        except (OSError, ValueError, TypeError) as exc:
+            bad.append(unreadable_info(child, str(exc)))
+    return [
+        *sorted(infos, key=lambda r: (r.started, r.id), reverse=True),
+        *sorted(bad, key=lambda r: r.id),
+    ]
 
 
 def find_run(run: str | Path, root: str | Path | None = None) -> Path:
@@ -196,15 +177,10 @@ def find_run(run: str | Path, root: str | Path | None = None) -> Path:
     root = Path(root) if root is not None else runs_dir()
     text = str(run)
     by_id = root / text
-    if (
-        text
-        and "/" not in text
-        and os.sep not in text
-        and (by_id / run_store.SETTINGS_FILE).is_file()
-    ):
+    if text and "/" not in text and os.sep not in text and (by_id / files.SETTINGS_FILE).is_file():
         return by_id
     as_path = Path(text).expanduser()
-    if text and (as_path / run_store.SETTINGS_FILE).is_file():
+    if text and (as_path / files.SETTINGS_FILE).is_file():
         return as_path.resolve()
     raise DataError(text, f"no such run (not a run id in {root}, nor a run folder)")
 
@@ -217,7 +193,7 @@ def load_history(run_dir: str | Path) -> tuple[np.ndarray, list[dict]]:
     DataError
         The history file is missing or unreadable.
     """
-    path = Path(run_dir) / run_store.HISTORY_FILE
+    path = Path(run_dir) / files.HISTORY_FILE
     try:
         return read_history_csv(path)
     except (OSError, ValueError) as exc:
@@ -229,4 +205,4 @@ def load_snapshots(run_dir: str | Path, *, last_only: bool = False) -> list[Weig
 
     With ``last_only``, a list of just the newest one.
     """
-    return run_store.read_timeline(run_dir, last_only=last_only)
+    return read_timeline(run_dir, last_only=last_only)
