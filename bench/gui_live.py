@@ -61,16 +61,18 @@ def make_window(name: str = "bench") -> tuple[Any, Any]:
             self.curve_paints: list[tuple[float, float]] = []
             self.marks: list[tuple[float, int]] = []
             super().__init__(**kw)
+            paint = self.pacer.paint
 
-        def _paint(self, final: bool = False) -> None:
-            t0 = time.perf_counter()
-            super()._paint(final)
-            self.paints.append((t0, time.perf_counter() - t0))
+            def timed(final: bool = False) -> None:
+                t0 = time.perf_counter()
+                paint(final)
+                self.paints.append((t0, time.perf_counter() - t0))
 
-        def _on_event(self, ev: object) -> None:
-            if isinstance(ev, StepMetrics):
-                self.marks.append((ev.elapsed, ev.step + 1))
-            super()._on_event(ev)
+            self.pacer.paint = self.pacer.request.func = timed
+            self.session.step.connect(self._mark)
+
+        def _mark(self, ev: StepMetrics) -> None:
+            self.marks.append((ev.elapsed, ev.step + 1))
 
     import pyqtgraph as pg
 
@@ -164,7 +166,7 @@ def train_in_window(
     wait_until(app, lambda: not window.running, timeout_s, poll_ms=100)
     seconds = time.perf_counter() - t0
     gaps = probe.stop()
-    wait_until(app, lambda: not window.tasks, 120, poll_ms=50)  # the test-set results
+    wait_until(app, lambda: not window.tasks.tasks, 120, poll_ms=50)  # the test-set results
     if window.last_failed is not None or window.bench_errors:
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     steps = window.marks[-1][1]
@@ -194,9 +196,9 @@ def window_segment(app: Any, window: Any, steps: int, probe: StallProbe) -> dict
     target = window.marks[-1][1] + steps
     probe.start()
     t0 = time.perf_counter()
-    window.toggle_pause()
+    window.session.toggle_pause()
     wait_until(app, lambda: window.marks[-1][1] >= target, 120, poll_ms=100)
-    window.toggle_pause()
+    window.session.toggle_pause()
     t1 = time.perf_counter()
     gaps = probe.stop()
     settle = t1 + 0.2  # the chunk under way when paused, and its events
@@ -224,9 +226,9 @@ def run(quick: bool = False) -> dict:
     events = Trainer(window.make_config(), ds).run()
     advance(events, WARMUP_STEPS)  # tracing, first evaluations
     window.start_training()
-    window.toggle_pause()
+    window.session.toggle_pause()
     wait_until(app, lambda: bool(window.marks) and window.marks[-1][1] >= WARMUP_STEPS, 120)
-    window.toggle_pause()
+    window.session.toggle_pause()
     probe = StallProbe()
     headless, live, gaps, hz = [], [], [], []
     for pair in range(pairs):
@@ -239,9 +241,9 @@ def run(quick: bool = False) -> dict:
             gaps.extend(r["gaps"])
             hz.append(r["repaint_hz"])
     events.close()
-    window.toggle_pause()
+    window.session.toggle_pause()
     window.stop_training()
-    wait_until(app, lambda: not window.running and not window.tasks, 120)
+    wait_until(app, lambda: not window.running and not window.tasks.tasks, 120)
     window.close()
     app.processEvents()
     ratios = [a / b for a, b in zip(live, headless, strict=True)]

@@ -23,9 +23,12 @@ import sys, time, json
 T0 = float(sys.argv[1])
 marks = {}
 from gui import main_window as mw
-from core.events import StepMetrics
+from gui.data_loading import DataLoading
+from gui.repaint import RepaintPacer
+from gui.session import TrainingSession
 W = mw.MainWindow
-_show, _paint, _event, _tf = W.showEvent, W._paint, W._on_event, W._tf_loaded
+_show, _paint = W.showEvent, RepaintPacer.paint
+_ready, _tf = TrainingSession._trainer_ready, DataLoading._loaded
 
 def mark(key):
     marks.setdefault(key, time.time() - T0)
@@ -48,23 +51,21 @@ def _tf_loaded(self, ok):
     mark("tf_ready_s")
     _tf(self, ok)
 
-def _on_event(self, ev):
-    if type(ev).__name__ == "TrainerReady":
-        mark("trainer_ready_s")
-    if isinstance(ev, StepMetrics):
-        self._bench_step = True
-    _event(self, ev)
+def _trainer_ready(self, ready):
+    mark("trainer_ready_s")
+    _ready(self, ready)
 
 def paint(self, final=False):
     _paint(self, final)
-    if getattr(self, "_bench_step", False) and "first_point_s" not in marks:
+    if self.last_step is not None and "first_point_s" not in marks:
         mark("first_point_s")
         print("BENCH " + json.dumps(marks), flush=True)
         from PySide6.QtWidgets import QApplication
-        self.shutdown()
+        self.parent().shutdown()
         QApplication.quit()
 
-W.showEvent, W._paint, W._on_event, W._tf_loaded = showEvent, paint, _on_event, _tf_loaded
+W.showEvent, RepaintPacer.paint = showEvent, paint
+TrainingSession._trainer_ready, DataLoading._loaded = _trainer_ready, _tf_loaded
 import main
 sys.exit(main.main(["gui", "--preset", "nn1024", "--dataset", "fonts-letters"]))
 """

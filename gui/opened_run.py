@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from core.runs.files import KnobChange
 
 if TYPE_CHECKING:
     from core.events import WeightSnapshot
@@ -30,7 +33,7 @@ class OpenedRun:
     info:
         The run's summary (status, steps, best accuracy ...).
     rows:
-        Per-step history (:attr:`core.runs.history.StepLog.COLUMNS`), shape (n, 5).
+        Per-step history (:attr:`core.runs.history.StepLog.COLUMNS`), shape (n, 7).
     evals:
         Validation points: dicts with ``step``, ``valid_loss``, ``valid_accuracy``.
     snapshot:
@@ -40,7 +43,9 @@ class OpenedRun:
     test_accuracy:
         The final test accuracy (0..1) of a finished or stopped run, or None.
     settings:
-        The run's ``settings.json``.
+        The run's ``settings.json`` (the settings it started with, for runs of format 1).
+    knob_changes:
+        Its knob timeline: every change with the step it took effect at.
     problems:
         What could not be read (each one line), shown to the learner.
     """
@@ -52,6 +57,7 @@ class OpenedRun:
     predictor: Any
     test_accuracy: float | None
     settings: dict
+    knob_changes: list[KnobChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -66,6 +72,23 @@ class OpenedRun:
         The dataset is left out: the window loads it apart (:attr:`dataset_spec`).
         """
         return {k: v for k, v in self.settings.get("settings", {}).items() if k != "dataset"}
+
+    def repeats(self, values: dict[str, Any]) -> bool:
+        """Whether the controls' ``values`` describe this run's start (so Start replays it)."""
+        start = self.control_values
+        for key, value in values.items():
+            if key == "dataset" or key not in start:
+                continue
+            want = start[key]
+            if isinstance(value, float) or isinstance(want, float):
+                try:
+                    if not math.isclose(float(value), float(want), rel_tol=1e-3, abs_tol=1e-12):
+                        return False
+                except (TypeError, ValueError):
+                    return False
+            elif value != want:
+                return False
+        return True
 
 
 def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
@@ -89,16 +112,21 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
         ``path`` is not a run folder.
     """
     from core.data.errors import DataError
-    from core.training import run_store
+    from core.runs import files
     from core.runs.listing import load_history, load_snapshots, read_run_info
 
     info = read_run_info(path)
-    settings = run_store.read_settings(path)
+    settings = files.read_settings(path)
     problems: list[str] = []
+    try:
+        changes = files.read_knob_changes(path)
+    except DataError as exc:
+        changes = []
+        problems.append(str(exc))
     try:
         rows, evals = load_history(path)
     except DataError as exc:
-        rows, evals = np.zeros((0, 5)), []
+        rows, evals = np.zeros((0, 7)), []
         problems.append(str(exc))
     try:
         snaps = load_snapshots(path, last_only=True)
@@ -121,12 +149,13 @@ def read_run(path: str | Path, *, with_model: bool = True) -> OpenedRun:
         predictor,
         _test_accuracy(Path(path)),
         settings,
+        changes,
         problems,
     )
 
 
 def _test_accuracy(path: Path) -> float | None:
-    from core.training.run_store import METRICS_FILE
+    from core.runs.files import METRICS_FILE
 
     try:
         final = json.loads((path / METRICS_FILE).read_text())["final"]
@@ -148,8 +177,10 @@ def fill_curves(curves: CurvesPanel, run: OpenedRun, *, keep_previous: bool = Tr
             np.r_[np.arange(0, len(rows), len(rows) // MAX_CURVE_POINTS + 1), len(rows) - 1]
         )
         rows = rows[keep]
-    for step, _loss, acc, _lr, xent in rows:  # cross-entropy, as the live curves show
-        curves.add_step(int(step), float(xent), float(acc))
+    for row in rows:  # cross-entropy, as the live curves show
+        curves.add_step(int(row[0]), float(row[4]), float(row[2]))
+    for change in run.knob_changes:
+        curves.add_marker(change.step, change.name, change.old, change.new)
     for e in run.evals:
         curves.add_eval(int(e["step"]), "valid", float(e["valid_loss"]), float(e["valid_accuracy"]))
     if run.test_accuracy is not None and len(run.rows):

@@ -96,13 +96,13 @@ def take_snapshot(
     wait_until(lambda: window.tf_ready or bool(window.errors), left(), "TensorFlow")
     window.start_training()
     wait_until(lambda: window.running, left(), "the run to start")
-    wait_until(lambda: not window.running and not window.tasks, left(), "the run to finish")
+    wait_until(lambda: not window.running and not window.tasks.tasks, left(), "the run to finish")
     if window.last_failed is not None and not window.last_failed.diverged:
         raise RuntimeError(window.last_failed.message)
     for stroke in sample_strokes(window.dataset.class_names):
         window.draw_pad.draw_stroke(stroke)
     window.draw_pad.classify_now()
-    window._paint(final=True)
+    window.pacer.paint(final=True)
     wait_until(lambda: True, 1, "")
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -59,7 +59,7 @@ class StatusFields:
         self.elapsed = QLabel("", bar)
         self.step.setToolTip("Training step of the total")
         self.speed.setToolTip("Training speed: steps and images per second")
-        self.fps.setToolTip("How often the window redraws the curves (at most 30 per second)")
+        self.fps.setToolTip("How often the window redraws the curves (at most 12 per second)")
         self.elapsed.setToolTip("Time since the run started")
         self.busy = QProgressBar(bar)
         self.busy.setRange(0, 0)
@@ -89,6 +89,12 @@ class StatusFields:
             f"{format_rate(steps_per_second)} steps/s · {format_rate(samples_per_second)} samples/s"
         )
         self.elapsed.setText(f"elapsed {format_seconds(elapsed)}")
+
+    def show_run(self, steps_done: int, total: int) -> None:
+        """Show a past run's place instead of the last live run's progress."""
+        self.step.setText(f"step {steps_done:,} / {total:,}")
+        self.speed.setText("")
+        self.elapsed.setText("")
 
     def set_busy(self, text: str | None) -> None:
         """Show a busy bar with ``text`` (loading TensorFlow, a dataset ...); None hides it."""

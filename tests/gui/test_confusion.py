@@ -198,8 +198,8 @@ def test_real_trainer_events_fill_the_panel(
     panel: ConfusionPanel, request: pytest.FixtureRequest
 ) -> None:
     from core.data.dataset import Dataset, Provenance
-    from core.training.config import TrainConfig
     from core.events import EvalMetrics
+    from core.training.config import TrainConfig
     from core.training.trainer import Trainer
 
     try:

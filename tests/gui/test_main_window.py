@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from window_helpers import CADENCE, WAIT, make_window
 
 from core.events import RunFailed, RunStarted, StepMetrics
-from gui.main_window import MainWindow, run_cadence
+from gui.main_window import MainWindow
+from gui.run_config import run_cadence
 from gui.style import asset
 from gui.worker import running_workers
 
@@ -192,7 +193,7 @@ def test_a_worker_error_is_shown_and_the_window_keeps_working(qtbot, window, mon
     assert "Diverged at step 3" in window.banner.text()
     # and a real run still works afterwards
     monkeypatch.undo()
-    from gui.main_window import default_trainer_factory
+    from gui.session import default_trainer_factory
 
     window.trainer_factory = default_trainer_factory
     start(qtbot, window, "logreg-sgd", 10)

@@ -78,7 +78,7 @@ def test_a_worker_exception_opens_a_collapsible_dialog_and_the_next_run_starts(
     # the window stays usable while the dialog is open, and the next run is normal
     assert w.controls.start_button.isEnabled()
     monkeypatch.undo()
-    from gui.main_window import default_trainer_factory
+    from gui.session import default_trainer_factory
 
     w.trainer_factory = default_trainer_factory
     start(qtbot, w, "logreg-sgd", 10)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from core.data.dataset import Dataset, Provenance
-from core.training.config import TrainConfig
 from core.events import RunFinished
+from core.training.config import TrainConfig
 from core.training.trainer import Trainer
 
 pytestmark = pytest.mark.slow

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.events import RunFinished, StepMetrics
 from core.models.presets import PRESETS
 from core.training.config import TrainConfig
-from core.events import RunFinished, StepMetrics
 from core.training.trainer import Trainer
 
 

@@ -7,7 +7,6 @@ import threading
 import numpy as np
 import pytest
 
-from core.training.config import TrainConfig
 from core.events import (
     EvalMetrics,
     KnobChanged,
@@ -18,6 +17,7 @@ from core.events import (
     StepMetrics,
     WeightSnapshot,
 )
+from core.training.config import TrainConfig
 from core.training.trainer import Trainer
 
 
