@@ -37,12 +37,20 @@ class ModelSpec:
     init: str = "default"
 
     def live_knobs(self) -> tuple[str, ...]:
-        """The live knobs a model of this spec uses: dropout only where it has dropout layers.
+        """The live knobs a model of this spec uses, in the order the trainer lists them.
 
-        Dropout layers follow the hidden dense layers (see :func:`core.models.build.build_model`).
+        Learning rate and L2 act on every model. Dropout acts only where the model has dropout
+        layers: :func:`core.models.build.build_model` puts one after each hidden dense layer,
+        and logistic regression has none.
+
+        Returns
+        -------
+        tuple of str
+            A subset of ``("learning_rate", "l2", "dropout")``.
         """
-        has_dropout = self.family != "logreg" and bool(self.hidden)
-        return ("learning_rate", "l2", "dropout") if has_dropout else ("learning_rate", "l2")
+        if self.family != "logreg" and self.hidden:
+            return ("learning_rate", "l2", "dropout")
+        return ("learning_rate", "l2")
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 The panel only reports what the learner asked for (signals); the window decides what happens.
 Live knobs (learning rate, L2 lambda, dropout) stay enabled during a run; the others are disabled.
+A live knob the preset's model has no use for is disabled whatever the run state, and says why.
 Every spin box is clamped to values the trainer accepts, and its tooltip says why.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -15,154 +15,23 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
-    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from core.models.presets import PRESETS, get_preset
+from gui.panels.dataset_box import DatasetBox
+from gui.panels.knob import SLIDER_STEPS, Knob
+from gui.panels.knob_box import LiveKnobBox
 from gui.style import icon
 
-SLIDER_STEPS = 1000
-FALLBACK_SPECS = {
-    "fonts-letters": "Letters A-J rendered from the fonts on this computer (built in)",
-    "fonts-digits": "Digits 0-9 rendered from the fonts on this computer (built in)",
-    "notmnist-small": "notMNIST small (download, ~19k hand-cleaned letters)",
-    "mnist": "MNIST handwritten digits (download)",
-}
-
-
-def known_specs() -> dict[str, str]:
-    """Dataset spec -> description, from the data registry (a built-in list if it is missing)."""
-    try:
-        from core.data.registry import KNOWN_SPECS
-    except ImportError:
-        return dict(FALLBACK_SPECS)
-    return dict(KNOWN_SPECS)
-
-
-class Knob(QWidget):
-    """A slider and a spin box showing one float, on a log or a linear scale.
-
-    Parameters
-    ----------
-    low, high:
-        The range (``low`` > 0 for a log scale).
-    scale:
-        ``"log"`` or ``"linear"``.
-    allow_zero:
-        Log scale only: the slider's leftmost position (and the spin box's minimum) is 0.
-    decimals:
-        Decimals in the spin box.
-    why:
-        Tooltip text explaining the range.
-    parent:
-        Optional Qt parent.
-
-    Signals
-    -------
-    valueChanged(float)
-        The user set a new value (on slider release, Enter, or a spin-box arrow).
-    """
-
-    valueChanged = Signal(float)
-
-    def __init__(
-        self,
-        low: float,
-        high: float,
-        *,
-        scale: str = "log",
-        allow_zero: bool = False,
-        decimals: int = 4,
-        why: str = "",
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.low, self.high, self.scale, self.allow_zero = low, high, scale, allow_zero
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.setTracking(False)
-        self.spin = QDoubleSpinBox(self)
-        self.spin.setDecimals(decimals)
-        self.spin.setRange(0.0 if allow_zero else low, high)
-        self.spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.spin.setKeyboardTracking(False)
-        self.spin.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
-        self.spin.setMinimumWidth(84)
-        for w in (self, self.slider, self.spin):
-            w.setToolTip(why)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.spin)
-        self.slider.sliderMoved.connect(self._slider_moved)
-        self.slider.valueChanged.connect(self._slider_changed)
-        self.spin.valueChanged.connect(self._spin_changed)
-
-    def _to_position(self, value: float) -> int:
-        if self.scale == "linear":
-            frac = (value - self.low) / (self.high - self.low)
-        elif value <= 0 or value < self.low:
-            return 0
-        else:
-            frac = math.log(value / self.low) / math.log(self.high / self.low)
-            if self.allow_zero:  # position 0 is reserved for the value 0
-                return 1 + round(frac * (SLIDER_STEPS - 1))
-        return round(min(max(frac, 0.0), 1.0) * SLIDER_STEPS)
-
-    def _to_value(self, position: int) -> float:
-        if self.scale == "linear":
-            return self.low + (self.high - self.low) * position / SLIDER_STEPS
-        if self.allow_zero:
-            if position == 0:
-                return 0.0
-            frac = (position - 1) / (SLIDER_STEPS - 1)
-        else:
-            frac = position / SLIDER_STEPS
-        value = self.low * (self.high / self.low) ** frac
-        digits = max(0, 2 - math.floor(math.log10(value)))  # three significant figures
-        return round(value, digits)
-
-    def value(self) -> float:
-        """The current value."""
-        return float(self.spin.value())
-
-    def setValue(self, value: float) -> None:
-        """Show ``value`` (clamped to the range) without emitting :attr:`valueChanged`."""
-        blockers = (self.spin.blockSignals(True), self.slider.blockSignals(True))
-        try:
-            self.spin.setValue(float(value))
-            self.slider.setValue(self._to_position(self.spin.value()))
-        finally:
-            self.spin.blockSignals(blockers[0])
-            self.slider.blockSignals(blockers[1])
-
-    def _slider_moved(self, position: int) -> None:
-        was = self.spin.blockSignals(True)
-        self.spin.setValue(self._to_value(position))
-        self.spin.blockSignals(was)
-
-    def _slider_changed(self, position: int) -> None:
-        was = self.spin.blockSignals(True)
-        self.spin.setValue(self._to_value(position))
-        self.spin.blockSignals(was)
-        self.valueChanged.emit(self.value())
-
-    def _spin_changed(self, value: float) -> None:
-        was = self.slider.blockSignals(True)
-        self.slider.setValue(self._to_position(value))
-        self.slider.blockSignals(was)
-        self.valueChanged.emit(float(value))
+__all__ = ["SLIDER_STEPS", "ControlsPanel", "Knob"]  # Knob and SLIDER_STEPS live in gui.panels.knob
 
 
 def _spin(low: int, high: int, why: str, parent: QWidget) -> QSpinBox:
@@ -221,48 +90,16 @@ class ControlsPanel(QWidget):
         self._update_enabled()
 
     # -- construction -----------------------------------------------------------------------------
-    def _build_data_box(self) -> QGroupBox:
-        box = QGroupBox("Dataset", self)
-        self.dataset_combo = QComboBox(box)
-        self.dataset_combo.setToolTip("The images the model learns from")
-        self.dataset_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.dataset_combo.setMinimumContentsLength(12)
-        self.set_specs(known_specs())
-        self.dataset_combo.activated.connect(
-            lambda _i: self.dataset_selected.emit(self.dataset_spec(), False)
-        )
-        self.download_notmnist = QPushButton("notMNIST", box)
-        self.download_mnist = QPushButton("MNIST", box)
-        self.open_button = QPushButton("Open file…", box)
-        self.download_notmnist.setIcon(icon("download"))
-        self.download_mnist.setIcon(icon("download"))
-        self.open_button.setIcon(icon("open"))
-        self.download_notmnist.setToolTip("Download notMNIST letters (once; then cached)")
-        self.download_mnist.setToolTip("Download MNIST digits (once; then cached)")
-        self.open_button.setToolTip(
-            "Use a dataset file: .npz, MNIST-format files, a notMNIST archive or folder, or the "
-            "assignment's .pickle"
-        )
-        self.download_notmnist.clicked.connect(lambda: self._download("notmnist"))
-        self.download_mnist.clicked.connect(lambda: self._download("mnist"))
-        self.open_button.clicked.connect(self.open_file_requested)
-        self.progress = QProgressBar(box)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(10)
-        self.progress.hide()
-        self.data_status = QLabel("", box)
-        self.data_status.setWordWrap(True)
-        self.data_status.setObjectName("hint")
-        grid = QGridLayout(box)
-        grid.addWidget(self.dataset_combo, 0, 0, 1, 3)
-        grid.addWidget(QLabel("Download:", box), 1, 0)
-        grid.addWidget(self.download_notmnist, 1, 1)
-        grid.addWidget(self.download_mnist, 1, 2)
-        grid.addWidget(self.open_button, 2, 0, 1, 3)
-        grid.addWidget(self.progress, 3, 0, 1, 3)
-        grid.addWidget(self.data_status, 4, 0, 1, 3)
+    def _build_data_box(self) -> DatasetBox:
+        box = self.data_box = DatasetBox(self)
+        box.dataset_selected.connect(self.dataset_selected)
+        box.open_file_requested.connect(self.open_file_requested)
+        self.dataset_combo = box.dataset_combo
+        self.download_notmnist = box.download_notmnist
+        self.download_mnist = box.download_mnist
+        self.open_button = box.open_button
+        self.progress = box.progress
+        self.data_status = box.data_status
         return box
 
     def _build_model_box(self) -> QGroupBox:
@@ -288,43 +125,11 @@ class ControlsPanel(QWidget):
         layout.addWidget(self.figure_label)
         return box
 
-    def _build_knob_box(self) -> QGroupBox:
-        box = QGroupBox("Live knobs", self)
-        box.setToolTip("These take effect at the next training step, even mid-run")
-        self.learning_rate = Knob(
-            1e-4,
-            100.0,
-            decimals=4,
-            parent=box,
-            why="Learning rate: how far each step moves the weights (0.0001 to 100). Too big "
-            "and the loss explodes (try 50 on the 1024-unit net: the run stops, "
-            "diverged); too small and nothing seems to happen.",
-        )
-        self.l2 = Knob(
-            1e-5,
-            1.0,
-            allow_zero=True,
-            decimals=5,
-            parent=box,
-            why="L2 lambda: penalty on large weights, 0 (off) to 1. Far left = 0. "
-            "The lesson uses 0.005.",
-        )
-        self.dropout = Knob(
-            0.0,
-            0.9,
-            scale="linear",
-            decimals=2,
-            parent=box,
-            why="Dropout rate: the fraction of hidden units silenced at random each step, 0 to "
-            "0.9 (1 would silence them all). No effect on logistic regression.",
-        )
-        self.knobs = {"learning_rate": self.learning_rate, "l2": self.l2, "dropout": self.dropout}
-        for name, knob in self.knobs.items():
-            knob.valueChanged.connect(lambda v, n=name: self.knob_changed.emit(n, v))
-        form = QFormLayout(box)
-        form.addRow("Learning rate", self.learning_rate)
-        form.addRow("L2 lambda", self.l2)
-        form.addRow("Dropout", self.dropout)
+    def _build_knob_box(self) -> LiveKnobBox:
+        box = self.knob_box = LiveKnobBox(self)
+        box.knob_changed.connect(self.knob_changed)
+        self.learning_rate, self.l2, self.dropout = box.learning_rate, box.l2, box.dropout
+        self.knobs = box.knobs
         return box
 
     def _build_training_box(self) -> QGroupBox:
@@ -382,56 +187,27 @@ class ControlsPanel(QWidget):
     # -- datasets ---------------------------------------------------------------------------------
     def set_specs(self, specs: dict[str, str]) -> None:
         """Fill the dataset picker with ``spec -> description``."""
-        current = self.dataset_spec() if self.dataset_combo.count() else None
-        self.dataset_combo.clear()
-        for spec, description in specs.items():
-            self.add_spec(spec, description)
-        if current:
-            self.set_dataset_spec(current)
+        self.data_box.set_specs(specs)
 
     def add_spec(self, spec: str, description: str = "") -> None:
         """Add one dataset (e.g. an opened file) to the picker if it is not there yet."""
-        if self.dataset_combo.findData(spec) >= 0:
-            return
-        text = spec if len(spec) < 40 else "…" + spec[-38:]
-        self.dataset_combo.addItem(text, spec)
-        self.dataset_combo.setItemData(
-            self.dataset_combo.count() - 1, description or spec, Qt.ItemDataRole.ToolTipRole
-        )
+        self.data_box.add_spec(spec, description)
 
     def dataset_spec(self) -> str:
         """The spec selected in the dataset picker."""
-        return str(self.dataset_combo.currentData() or "")
+        return self.data_box.dataset_spec()
 
     def set_dataset_spec(self, spec: str) -> None:
         """Select ``spec`` in the picker (added when unknown), without emitting."""
-        self.add_spec(spec)
-        was = self.dataset_combo.blockSignals(True)
-        self.dataset_combo.setCurrentIndex(self.dataset_combo.findData(spec))
-        self.dataset_combo.blockSignals(was)
-
-    def _download(self, family: str) -> None:
-        specs = [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
-        matches = [s for s in specs if s.startswith(family)]
-        spec = next(
-            (s for s in matches if s in ("notmnist-small", "mnist")),
-            matches[0] if matches else family,
-        )
-        self.set_dataset_spec(spec)
-        self.dataset_selected.emit(spec, True)
+        self.data_box.set_dataset_spec(spec)
 
     def set_loading(self, message: str, done: int = 0, total: int = 0) -> None:
         """Show dataset/TensorFlow progress (``total`` 0: busy indicator)."""
-        self.progress.show()
-        self.progress.setRange(0, max(total, 0))
-        if total > 0:
-            self.progress.setValue(min(done, total))
-        self.data_status.setText(message)
+        self.data_box.set_loading(message, done, total)
 
     def set_data_status(self, message: str, *, ready: bool | None = None) -> None:
         """Hide the progress bar and show ``message``; ``ready`` says whether Start may run."""
-        self.progress.hide()
-        self.data_status.setText(message)
+        self.data_box.show_status(message)
         if ready is not None:
             self._dataset_ready = ready
             self._update_enabled()
@@ -453,6 +229,7 @@ class ControlsPanel(QWidget):
         self.preset_combo.setToolTip(self._preset_tooltip(name))
         self.figure_label.setText(f"Lesson: {p.lesson_figure}")
         self.figure_label.setToolTip(p.description)
+        self.knob_box.use_model(p.model)
         self.set_values(
             {
                 "learning_rate": p.learning_rate,
@@ -487,7 +264,9 @@ class ControlsPanel(QWidget):
             was = self.preset_combo.blockSignals(True)
             self.preset_combo.setCurrentIndex(idx)
             self.preset_combo.blockSignals(was)
-            self.figure_label.setText(f"Lesson: {get_preset(values['preset']).lesson_figure}")
+            preset = get_preset(values["preset"])
+            self.figure_label.setText(f"Lesson: {preset.lesson_figure}")
+            self.knob_box.use_model(preset.model)
         for name, knob in self.knobs.items():
             if name in values:
                 knob.setValue(float(values[name]))
@@ -504,6 +283,19 @@ class ControlsPanel(QWidget):
             if n > 0:
                 self.restrict_n.setValue(n)
 
+    def knob_enabled(self, name: str) -> bool:
+        """Whether live knob ``name`` may be turned: False when the preset's model ignores it.
+
+        Live knobs the model uses stay enabled while a run goes on; the run state never
+        changes this.
+
+        Raises
+        ------
+        KeyError
+            ``name`` is not a live knob.
+        """
+        return self.knob_box.knob_enabled(name)
+
     # -- run state --------------------------------------------------------------------------------
     def set_run_state(self, running: bool, paused: bool = False) -> None:
         """Enable what makes sense while idle, running or paused."""
@@ -514,11 +306,8 @@ class ControlsPanel(QWidget):
 
     def _update_enabled(self) -> None:
         idle = not self._running
+        self.data_box.set_choosing_enabled(idle)
         for w in (
-            self.dataset_combo,
-            self.download_notmnist,
-            self.download_mnist,
-            self.open_button,
             self.preset_combo,
             self.batch_size,
             self.steps,
@@ -530,8 +319,7 @@ class ControlsPanel(QWidget):
         self.start_button.setEnabled(idle and self._dataset_ready)
         self.pause_button.setEnabled(self._running)
         self.stop_button.setEnabled(self._running)
-        for knob in self.knobs.values():
-            knob.setEnabled(True)
+        # the live knobs stay as the preset's model left them (see LiveKnobBox.use_model)
 
     @property
     def running(self) -> bool:

@@ -7,8 +7,6 @@ from its single throttled repaint (at most 12 per second) and once more when tra
 
 from __future__ import annotations
 
-import csv
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -16,72 +14,26 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from gui import style
+from gui.panels.curve_csv import write_curves_csv
+from gui.panels.curve_scales import (
+    LOSS_PADDING,
+    AccuracyAxis,
+    LossAxis,
+    loss_extent,
+    x_extent,
+)
+from gui.panels.growing_series import GrowingSeries
+from gui.panels.knob_markers import KnobMarkers, marker_text
 
-KNOB_WORDS = {"l2": "lambda", "learning_rate": "learning rate", "dropout": "dropout"}
-
-
-def marker_text(name: str, old: float, new: float) -> str:
-    """The label of a knob-change marker, e.g. ``"lambda 0.005 -> 0.05"``."""
-    return f"{KNOB_WORDS.get(name, name)} {old:.4g} -> {new:.4g}"
-
-
-_VERSIONS = itertools.count()  # unique across all series, copies included
-
-
-class GrowingSeries:
-    """(x, y) points in preallocated float arrays that double when full.
-
-    Parameters
-    ----------
-    capacity:
-        Initial number of points the arrays hold.
-    """
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self.n = 0
-        self.version = next(_VERSIONS)  # new on every change: views redraw only what changed
-
-    def append(self, x: float, y: float) -> None:
-        """Add one point (the arrays double when full)."""
-        if self.n == len(self._x):
-            self._x = np.concatenate([self._x, np.empty_like(self._x)])
-            self._y = np.concatenate([self._y, np.empty_like(self._y)])
-        self._x[self.n] = x
-        self._y[self.n] = y
-        self.n += 1
-        self.version = next(_VERSIONS)
-
-    def clear(self) -> None:
-        """Forget every point (the arrays are kept)."""
-        self.n = 0
-        self.version = next(_VERSIONS)
-
-    @property
-    def capacity(self) -> int:
-        """Points the arrays can hold before they grow."""
-        return len(self._x)
-
-    @property
-    def x(self) -> np.ndarray:
-        """The x values so far (a view)."""
-        return self._x[: self.n]
-
-    @property
-    def y(self) -> np.ndarray:
-        """The y values so far (a view)."""
-        return self._y[: self.n]
-
-    def copy(self) -> GrowingSeries:
-        """An independent copy holding the same points."""
-        other = GrowingSeries(max(self.n, 1))
-        other._x[: self.n] = self.x
-        other._y[: self.n] = self.y
-        other.n = self.n
-        other.version = next(_VERSIONS)
-        return other
-
+__all__ = [  # the window and the tests import these from here
+    "LOSS_PADDING",
+    "MAX_DOTS",
+    "CurvesPanel",
+    "GrowingSeries",
+    "loss_extent",
+    "marker_text",
+    "x_extent",
+]
 
 SERIES = ("loss_minibatch", "loss_valid", "acc_minibatch", "acc_valid", "acc_test", "acc_gap")
 
@@ -95,55 +47,11 @@ DISPLAY_POINTS_PER_PIXEL = 1.0
 # has 1,000, and 2,000 dots plus 2,000 wide antialiased segments a frame made late repaints 4x
 # dearer than early ones: past this count the line is drawn 1 px wide, without dots.
 MAX_DOTS = 60
-
-
-STAGES = (1.0, 2.0, 5.0)
-LOSS_PADDING = 0.04  # of the loss axis's span (in decades) on each side of its 1-2-5 range
-_EPS = 1e-9  # relative: a value this close to a stage counts as on it
-
-
-def _stage(k: int) -> float:
-    """The ``k``-th value of the 1-2-5 ladder: ... 0.5, 1 (k = 0), 2, 5, 10, 20 ..."""
-    return STAGES[k % 3] * 10.0 ** (k // 3)
-
-
-def _stage_below(v: float) -> int:
-    """The largest ``k`` with ``_stage(k) <= v`` (``v > 0``)."""
-    k = 3 * int(np.floor(np.log10(v)))
-    while _stage(k + 1) <= v * (1 + _EPS):
-        k += 1
-    while _stage(k) > v * (1 + _EPS):
-        k -= 1
-    return k
-
-
-def _stage_above(v: float) -> int:
-    """The smallest ``k`` with ``_stage(k) >= v`` (``v > 0``)."""
-    k = _stage_below(v)
-    return k if _stage(k) >= v * (1 - _EPS) else k + 1
-
-
-def x_extent(step: float, total_steps: int) -> float:
-    """The right end of the step axis while ``step`` is the last step drawn.
-
-    The axis grows in 1-2-5 stages (100, 200, 500, 1000, ...) up to the run's length, so the
-    early steps are not squeezed against the left edge, yet the axes (costly to redraw) change
-    only a few times per run instead of on every repaint.
-    """
-    nice = _stage(_stage_above(max(10.0, 1.05 * float(step))))
-    return float(min(nice, total_steps)) if total_steps > 0 else float(nice)
-
-
-def loss_extent(lo: float, hi: float) -> tuple[float, float]:
-    """The loss axis's range holding every loss in ``lo..hi`` (both > 0).
-
-    The ends are the 1-2-5 values at or just beyond the data (0.2..5 for losses 0.23..2.3), so,
-    like the step axis, the loss axis changes a few times per run. pyqtgraph's own auto range
-    follows every new low of the noisy minibatch loss, and each change redraws the axis and
-    recomputes every curve's bounds: that was a fifth of a repaint's CPU time.
-    """
-    low = _stage_below(lo)
-    return _stage(low), _stage(max(_stage_above(hi), low + 1))
+# The accuracy axis shows 0..100 % with this much room below 0 and at least as much above 100,
+# where pyqtgraph needs half a label's height to keep the end labels on a short plot. Above 100
+# the room is as tall as a knob-marker label, so the labels hang there without covering a curve.
+ACC_PAD = 5.0
+MAX_LABEL_BAND = 1 / 3  # of the accuracy plot's height
 
 
 def _curve(
@@ -160,32 +68,6 @@ def _curve(
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
     return item
-
-
-def _is_125(log_value: float) -> bool:
-    mantissa = 10.0 ** (log_value - np.floor(log_value + 1e-9))
-    return any(abs(mantissa - m) < 1e-6 for m in (1.0, 2.0, 5.0))
-
-
-class LossAxis(pg.AxisItem):
-    """A log axis labelled at 0.1, 0.2, 0.5, 1, 2, 5 ... with unlabelled minor ticks between.
-
-    pyqtgraph labels 1..9 of every decade, and those labels pile up between 0.6 and 1.
-    """
-
-    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:
-        """Major ticks at 1-2-5, minor ticks at the other integers of each decade."""
-        decades = range(int(np.floor(minVal)), int(np.ceil(maxVal)) + 1)
-        every = [d + np.log10(m) for d in decades for m in range(1, 10)]
-        inside = [v for v in every if minVal <= v <= maxVal]
-        major = [v for v in inside if _is_125(v)]
-        if len(major) < 2:  # less than a decade and a half: let pyqtgraph label it
-            return super().logTickValues(minVal, maxVal, size, stdTicks)
-        return [(None, major), (None, [v for v in inside if not _is_125(v)])]
-
-    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        """``0.2``, ``1``, ``5`` ... for the 1-2-5 ticks, nothing for the minor ones."""
-        return [f"{10.0**v:.3g}" if _is_125(v) else "" for v in values]
 
 
 class GapFill(pg.FillBetweenItem):
@@ -219,7 +101,6 @@ class CurvesPanel(QWidget):
         self.series = {name: GrowingSeries() for name in SERIES}
         self.previous: dict[str, GrowingSeries] = {}
         self.markers: list[tuple[int, str]] = []
-        self._marker_items: list[pg.InfiniteLine] = []
         self._restricted = False
         self._total_steps = 0
         self._x_end = 0.0
@@ -234,7 +115,7 @@ class CurvesPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
         self.loss_plot = self.view.addPlot(row=0, col=0, axisItems={"left": LossAxis("left")})
-        self.acc_plot = self.view.addPlot(row=1, col=0)
+        self.acc_plot = self.view.addPlot(row=1, col=0, axisItems={"left": AccuracyAxis("left")})
         self.acc_plot.setXLink(self.loss_plot)
         for plot, title, unit in (
             (self.loss_plot, "Loss", "cross-entropy"),
@@ -256,12 +137,13 @@ class CurvesPanel(QWidget):
             )
         self.acc_plot.showGrid(x=False, y=True, alpha=0.15)  # read accuracy levels across
         self.loss_plot.setLogMode(x=False, y=True)
-        # 5% padding leaves half a label's height beyond 0 and 100: with less, pyqtgraph drops
-        # those two labels on a short plot (a 1366x768 window)
-        self.acc_plot.setYRange(0, 100, padding=0.05)
-        self.acc_plot.enableAutoRange(axis="y", enable=False)
+        self.acc_plot.enableAutoRange(axis="y", enable=False)  # see ACC_PAD
         self.loss_plot.enableAutoRange(axis="x", enable=False)  # see x_extent
         self.loss_plot.enableAutoRange(axis="y", enable=False)  # see loss_extent
+        self.marker_layer = KnobMarkers(self.acc_plot)
+        self.marker_layer.rows_changed.connect(self._fit_accuracy_range)
+        self.acc_plot.getViewBox().sigResized.connect(self._fit_accuracy_range)
+        self._fit_accuracy_range()
 
         prev_pen = pg.mkPen(style.PREVIOUS, width=1)
         self._prev_items = {
@@ -341,6 +223,7 @@ class CurvesPanel(QWidget):
                 self._widen_loss(self.previous[name].y)
         self.loss_plot.enableAutoRange(axis="x", enable=False)
         self.loss_plot.enableAutoRange(axis="y", enable=False)
+        self._fit_accuracy_range()
         self.dirty = True
 
     def clear(self) -> None:
@@ -432,7 +315,7 @@ class CurvesPanel(QWidget):
                 self.acc_plot.legend.removeItem(prev)
             self._prev_in_legend = bool(self.previous)
         self.gap_fill.show_gap(self._restricted and self.series["acc_gap"].n > 1)
-        self._draw_markers()
+        self.marker_layer.show(self.markers)
         if self._total_steps:
             self.loss_plot.setLimits(xMin=-0.02 * self._total_steps)
         self._follow_steps()
@@ -463,34 +346,23 @@ class CurvesPanel(QWidget):
             self._loss_range = extent
             self.loss_plot.setYRange(np.log10(extent[0]), np.log10(extent[1]), padding=LOSS_PADDING)
 
-    def _draw_markers(self) -> None:
-        while len(self._marker_items) > len(self.markers):
-            line = self._marker_items.pop()
-            self.acc_plot.removeItem(line)
-        for i, (step, text) in enumerate(self.markers):
-            if i < len(self._marker_items):
-                self._marker_items[i].setPos(step)
-                self._marker_items[i].label.setFormat(text)
-                continue
-            line = pg.InfiniteLine(
-                pos=step,
-                angle=90,
-                movable=False,
-                pen=pg.mkPen(style.MARKER, width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
-                label=text,
-                labelOpts={
-                    "position": 0.92 - 0.1 * (i % 4),
-                    "color": style.MARKER,
-                    "fill": (255, 255, 255, 210),
-                    "anchors": [(0, 0), (0, 0)],
-                },
-            )
-            self.acc_plot.addItem(line)
-            self._marker_items.append(line)
+    def _fit_accuracy_range(self, *_args: object) -> None:
+        """0..100 % with a band above 100 for the marker labels (unless the learner zoomed).
+
+        The band holds every row of labels (one row when there are no markers, so the plot
+        does not jump at the first one), up to a third of the plot's height.
+        """
+        view = self.acc_plot.getViewBox()
+        if not self._following or view.autoRangeEnabled()[1]:
+            return
+        label_px = max(1, self.marker_layer.rows) * self.marker_layer.label_height_px()
+        band = min(MAX_LABEL_BAND, label_px / max(view.height(), 1.0))
+        top = max(100.0 + ACC_PAD, (100.0 + band * ACC_PAD) / (1.0 - band))
+        self.acc_plot.setYRange(-ACC_PAD, top, padding=0)
 
     def marker_labels(self) -> list[str]:
         """Texts of the markers drawn so far."""
-        return [line.label.format for line in self._marker_items]
+        return self.marker_layer.texts()
 
     # -- export ----------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> None:
@@ -502,22 +374,4 @@ class CurvesPanel(QWidget):
     def export_csv(self, path: str | Path) -> None:
         """Save the curves as CSV: one row per step, blank where a series has no point."""
         self.flush()
-        rows: dict[int, dict[str, float]] = {}
-        for name in ("loss_minibatch", "acc_minibatch", "loss_valid", "acc_valid", "acc_test"):
-            s = self.series[name]
-            for x, y in zip(s.x, s.y, strict=True):
-                rows.setdefault(int(x), {})[name] = float(y)
-        columns = [
-            "minibatch_loss",
-            "minibatch_accuracy",
-            "valid_loss",
-            "valid_accuracy",
-            "test_accuracy",
-        ]
-        keys = ["loss_minibatch", "acc_minibatch", "loss_valid", "acc_valid", "acc_test"]
-        with Path(path).open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["step", *columns])
-            for step in sorted(rows):
-                row = rows[step]
-                writer.writerow([step, *(f"{row[k]:.6g}" if k in row else "" for k in keys)])
+        write_curves_csv(self.series, path)

@@ -124,6 +124,7 @@ def test_live_knob_changes_are_reported_by_name(panel, qtbot):
 
 
 def test_running_disables_all_but_the_live_knobs(panel):
+    panel.select_preset("nn1024")  # a model that uses all three live knobs
     panel.set_data_status("ready", ready=True)
     assert panel.start_button.isEnabled()
     assert not panel.stop_button.isEnabled()
@@ -184,3 +185,57 @@ def test_opened_file_joins_the_picker(panel):
     n = panel.dataset_combo.count()
     panel.add_spec("/data/my-digits.npz")
     assert panel.dataset_combo.count() == n
+
+
+LOGREG_DROPOUT = "Logistic regression has no hidden layer, so there is nothing to drop out."
+
+
+def test_a_knob_the_model_cannot_use_is_disabled_and_says_why(panel, qtbot):
+    with qtbot.waitSignal(panel.preset_selected):
+        panel.preset_combo.activated.emit(panel.preset_combo.findData("logreg-sgd"))  # the user
+    assert not panel.knob_enabled("dropout")
+    assert not panel.dropout.isEnabled()
+    for widget in (panel.dropout, panel.dropout.slider, panel.dropout.spin):
+        assert widget.toolTip() == LOGREG_DROPOUT
+    assert panel.knob_enabled("learning_rate")
+    assert panel.knob_enabled("l2")
+
+    panel.select_preset("nn1024")
+    assert panel.knob_enabled("dropout")
+    assert panel.dropout.isEnabled()
+    assert panel.dropout.spin.toolTip() == panel.dropout.why
+    assert "drop out" not in panel.dropout.toolTip()
+
+    panel.set_values({"preset": "mnist-softmax", "dropout": 0.0})  # settings restored
+    assert not panel.knob_enabled("dropout")
+    panel.set_values({"preset": "mnist-cnn"})
+    assert panel.knob_enabled("dropout")
+    with pytest.raises(KeyError, match="unknown knob"):
+        panel.knob_enabled("momentum")
+
+
+def test_an_unused_knob_stays_disabled_while_running(panel):
+    panel.select_preset("logreg-l2")
+    panel.set_data_status("ready", ready=True)
+    for running, paused in ((True, False), (True, True), (False, False)):
+        panel.set_run_state(running, paused)
+        assert not panel.knob_enabled("dropout")
+        assert panel.dropout.toolTip() == LOGREG_DROPOUT
+        assert panel.knob_enabled("learning_rate")
+        assert panel.knob_enabled("l2")
+    panel.select_preset("overfit-dropout")
+    panel.set_run_state(True)
+    assert all(panel.knob_enabled(name) for name in LIVE_KNOBS)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_live_knobs_match_the_model_that_is_built(name):
+    from core.models.build import build_model, dropout_layers
+
+    spec = get_preset(name).model
+    knobs = spec.live_knobs()
+    assert set(knobs) <= set(LIVE_KNOBS)
+    assert knobs[:2] == ("learning_rate", "l2")  # every model has weights to step and penalise
+    has_dropout = bool(dropout_layers(build_model(spec, dropout=0.3)))
+    assert ("dropout" in knobs) == has_dropout
+    assert ("dropout" in knobs) == (spec.family != "logreg" and bool(spec.hidden))

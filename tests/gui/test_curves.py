@@ -83,10 +83,71 @@ def test_knob_markers_are_labelled(curves):
     curves.add_marker(300, "dropout", 0.0, 0.5)
     curves.flush()
     assert curves.marker_labels() == ["lambda 0.005 -> 0.05", "dropout 0 -> 0.5"]
-    assert [m.value() for m in curves._marker_items] == [120, 300]
+    assert [m.value() for m in curves.marker_layer.lines()] == [120, 300]
     curves.start_run(10)
     curves.flush()
     assert curves.marker_labels() == []
+
+
+def _shown_run(curves, qtbot, steps: int = 1000) -> None:
+    curves.show()
+    qtbot.waitExposed(curves)
+    curves.start_run(steps)
+    for step in range(0, steps, 10):
+        curves.add_step(step, 1.0, 0.5 + 0.5 * step / steps)  # minibatch accuracy up to 100 %
+    curves.flush()
+
+
+def _label_bottom(curves, label) -> float:
+    """The lowest accuracy (data units) a label's text covers."""
+    _, px_h = curves.acc_plot.getViewBox().viewPixelSize()
+    return label.pos().y() - label.textItem.boundingRect().height() * px_h
+
+
+def test_marker_labels_hang_from_the_top_of_the_view_above_the_data(curves, qtbot):
+    _shown_run(curves, qtbot)
+    curves.add_marker(200, "learning_rate", 0.5, 0.05)
+    curves.add_marker(700, "l2", 0.005, 0.05)
+    curves.flush()
+    labels = curves.marker_layer.labels()
+    assert [label.toPlainText() for label in labels] == curves.marker_labels()
+    (x0, x1), (_, top) = curves.acc_plot.viewRange()
+    assert x0 < 200 < 700 < x1
+    assert [label.pos().y() for label in labels] == pytest.approx([top, top])
+    assert all(_label_bottom(curves, label) >= 100 - 1e-6 for label in labels)  # above the data
+    assert "learning rate 0.5 -> 0.05" in curves.marker_layer.lines()[0].toolTip()  # on hover
+    # they stay on the top edge when the view moves
+    curves.acc_plot.setYRange(20, 60, padding=0)
+    assert [label.pos().y() for label in labels] == pytest.approx([60, 60])
+    curves.loss_plot.setXRange(100, 900, padding=0)  # the plots share the step axis
+    assert [label.pos().y() for label in labels] == pytest.approx([60, 60])
+    _, px_h = curves.acc_plot.getViewBox().viewPixelSize()
+    assert px_h < 40 / 100  # the view really is 20..60 now, not back to 0..100
+
+
+def test_close_marker_labels_take_rows_and_the_plot_makes_room(curves, qtbot):
+    _shown_run(curves, qtbot)
+    top_before = curves.acc_plot.viewRange()[1][1]
+    for k, step in enumerate((400, 420, 440)):
+        curves.add_marker(step, "dropout", 0.1 * k, 0.1 * (k + 1))
+    curves.add_marker(990, "learning_rate", 0.5, 0.05)  # at the right edge
+    curves.flush()
+    assert curves.marker_layer.rows == 3
+    labels = curves.marker_layer.labels()
+    boxes = [label.sceneBoundingRect() for label in labels]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].intersects(boxes[j]), (i, j)
+    top = curves.acc_plot.viewRange()[1][1]
+    assert top > top_before
+    assert min(label.pos().y() for label in labels) < top
+    assert all(_label_bottom(curves, label) >= 100 - 1e-6 for label in labels)
+    view = curves.acc_plot.getViewBox().sceneBoundingRect().adjusted(-0.5, -0.5, 0.5, 0.5)
+    assert view.contains(boxes[-1])  # the right-edge label turned to the left of its line
+    curves.start_run(1000)
+    curves.flush()
+    assert curves.marker_layer.rows == 0
+    assert curves.acc_plot.viewRange()[1][1] == pytest.approx(top_before)
 
 
 def test_restricted_mode_shades_the_gap(curves):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,6 +272,76 @@ def test_clear_button_and_escape_wipe_canvas_and_answer(
     assert model.calls == 3  # one per stroke
     assert pad.classify_now() is None
     assert model.calls == 3  # a blank canvas is never sent to the model
+
+
+def test_reclassify_follows_a_classifier_that_changed(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
+    pad.set_classifier(model, LETTERS)
+    pad.draw_stroke(letter_c())
+    assert pad.has_drawing
+    before = pad.last_prediction().predicted
+    assert pad.answer_label.text() == LETTERS[before]
+    calls = model.calls
+    # the model keeps training: its weights now favour another class
+    other = (before + 3) % 10
+    model.bias = np.where(np.arange(10) == other, 50.0, 0.0)
+    with qtbot.waitSignal(pad.predicted, timeout=1000) as blocker:
+        pred = pad.reclassify()
+    assert blocker.args[0] is pred
+    assert model.calls == calls + 1
+    assert pred.predicted == other
+    assert pad.answer_label.text() == LETTERS[other]
+    assert pad.highlighted_bar() == other
+    np.testing.assert_allclose(pad.bar_heights(), pred.probabilities)
+    np.testing.assert_array_equal(model.inputs[-1], pad.canvas_array())  # the same drawing
+
+
+def test_reclassify_uses_the_classifier_swapped_in_behind_the_pad(pad: DrawPad) -> None:
+    def sure_of(k: int) -> Callable[[np.ndarray], FakePrediction]:
+        def answer(_canvas: np.ndarray) -> FakePrediction:
+            probs = np.full(10, 0.02)
+            probs[k] = 0.82
+            return FakePrediction(probs, np.zeros((28, 28), np.uint8), k)
+
+        return answer
+
+    current = {"fn": sure_of(1)}  # like a predictor whose model is replaced
+    pad.set_classifier(lambda canvas: current["fn"](canvas), LETTERS)
+    pad.draw_stroke(letter_c())
+    assert pad.answer_label.text() == "B"
+    current["fn"] = sure_of(9)
+    assert pad.answer_label.text() == "B"  # nothing changes on its own
+    assert pad.reclassify().predicted == 9
+    assert pad.answer_label.text() == "J"
+    assert pad.confidence_label.text() == "82% sure"
+    assert pad.highlighted_bar() == 9
+
+
+def test_reclassify_computes_nothing_without_a_drawing_or_a_classifier(
+    pad: DrawPad, model: LinearSoftmax, qtbot
+) -> None:
+    pad.set_classifier(model, LETTERS)
+    assert not pad.has_drawing
+    with qtbot.assertNotEmitted(pad.predicted):
+        assert pad.reclassify() is None
+    assert model.calls == 0
+    pad.draw_stroke(letter_c())
+    pad.clear()
+    assert not pad.has_drawing
+    calls = model.calls
+    assert pad.reclassify() is None
+    assert model.calls == calls
+    assert pad.answer_label.text() == "?"
+
+    pad.draw_stroke(letter_c())  # drawn, then the model goes away
+    pad.set_classifier(None, LETTERS)
+    calls = model.calls
+    with qtbot.assertNotEmitted(pad.predicted):
+        assert pad.reclassify() is None
+    assert model.calls == calls
+    assert pad.status_text() == NO_MODEL_HINT
+    assert np.all(pad.bar_heights() == 0)
 
 
 def test_class_names_label_the_bars(pad: DrawPad, model: LinearSoftmax) -> None:
