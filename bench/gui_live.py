@@ -166,7 +166,7 @@ def train_in_window(
     wait_until(app, lambda: not window.running, timeout_s, poll_ms=100)
     seconds = time.perf_counter() - t0
     gaps = probe.stop()
-    wait_until(app, lambda: not window.tasks.tasks, 120, poll_ms=50)  # the test-set results
+    wait_until(app, lambda: not window.tasks, 120, poll_ms=50)  # the test-set results
     if window.last_failed is not None or window.bench_errors:
         raise RuntimeError(f"run failed: {window.last_failed} {window.bench_errors}")
     steps = window.marks[-1][1]
@@ -243,7 +243,7 @@ def run(quick: bool = False) -> dict:
     events.close()
     window.session.toggle_pause()
     window.stop_training()
-    wait_until(app, lambda: not window.running and not window.tasks.tasks, 120)
+    wait_until(app, lambda: not window.running and not window.tasks, 120)
     window.close()
     app.processEvents()
     ratios = [a / b for a, b in zip(live, headless, strict=True)]

@@ -161,6 +161,11 @@ class MainWindow(QMainWindow):
         return self.session.running
 
     @property
+    def run_paused(self) -> bool:
+        """True once the running trainer has reported that it paused."""
+        return self.session.reported_paused
+
+    @property
     def trainer(self) -> Any:
         """The running (or last) run's trainer, once built."""
         return self.session.trainer

@@ -142,7 +142,12 @@ class TrainingSession(QObject):
 
     @property
     def is_paused(self) -> bool:
-        """True while the running run is paused."""
+        """True while the running run is paused or asked to pause."""
+        return self._active and self.trainer is not None and self.trainer.paused
+
+    @property
+    def reported_paused(self) -> bool:
+        """True once the trainer has reported that it paused (until it reports resuming)."""
         return self._active and self._paused
 
     # -- starting ---------------------------------------------------------------------------------
@@ -207,6 +212,7 @@ class TrainingSession(QObject):
             self.trainer.resume()
         else:
             self.trainer.pause()
+        self.state_changed.emit(True, self.trainer.paused)
 
     def stop(self) -> None:
         """Stop the run after its current chunk of steps (the test split is still evaluated)."""

@@ -96,7 +96,7 @@ def take_snapshot(
     wait_until(lambda: window.tf_ready or bool(window.errors), left(), "TensorFlow")
     window.start_training()
     wait_until(lambda: window.running, left(), "the run to start")
-    wait_until(lambda: not window.running and not window.tasks.tasks, left(), "the run to finish")
+    wait_until(lambda: not window.running and not window.tasks, left(), "the run to finish")
     if window.last_failed is not None and not window.last_failed.diverged:
         raise RuntimeError(window.last_failed.message)
     for stroke in sample_strokes(window.dataset.class_names):

@@ -45,6 +45,10 @@ class TaskRunner(QObject):
         task.start_work()
         return task
 
+    def __len__(self) -> int:
+        """How many tasks have not finished yet (so ``not runner`` means all are done)."""
+        return sum(not t.isFinished() for t in self.tasks)
+
     def _prune(self) -> None:
         if isinstance(self.sender(), QThread):
             worker_finished(self.sender())

@@ -195,7 +195,7 @@ def read_state(ref: CheckpointRef) -> dict[str, Any]:
         refuse_link(ref.state)
         if ref.state.stat().st_size > MAX_STATE_BYTES:
             raise DataError(ref.state, "too large to be a checkpoint state")
-        with np.load(ref.state, allow_pickle=False) as z:
+        with ref.state.open("rb") as fh, np.load(fh, allow_pickle=False) as z:
             state = {k: z[k] for k in z.files}
         state["evals"] = list(json.loads(str(state["evals"])))
         state["knobs"] = dict(json.loads(str(state["knobs"])))

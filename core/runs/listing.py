@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from core.data.errors import DataError
+from core.events import WeightSnapshot
 from core.paths import runs_dir
 from core.runs import files
 from core.runs.checkpoint import POINTER_FILE, latest_checkpoint
 from core.runs.history import read_history_csv
 from core.runs.lock import is_locked
 from core.runs.timeline import read_timeline
-from core.events import WeightSnapshot
 
 
 @dataclass(frozen=True)

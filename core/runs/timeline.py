@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from core.data.errors import DataError
+from core.events import WeightSnapshot
 from core.runs.files import SNAPSHOTS_FILE
 from core.runs.safe_io import refuse_link, write_npz
-from core.events import WeightSnapshot
 
 MAX_SNAPSHOTS = 48
 MAX_SNAPSHOT_BYTES = 24 << 20
@@ -56,7 +56,7 @@ def read_timeline(run_dir: str | Path, *, last_only: bool = False) -> list[Weigh
         refuse_link(path)
         if path.stat().st_size > MAX_FILE_BYTES:
             raise DataError(path, "too large to be a weight timeline")
-        with np.load(path, allow_pickle=False) as z:
+        with path.open("rb") as fh, np.load(fh, allow_pickle=False) as z:
             kind, tile, grid = str(z["kind"]), tuple(z["tile_shape"]), tuple(z["grid"])
             labels = tuple(str(s) for s in z["labels"].tolist())
             size = int(z["layer_size"]) if "layer_size" in z.files else 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from core.events import KnobChanged
 from core.runs.files import KnobChange
 from core.training.config import LIVE_KNOBS, TrainConfig
-from core.events import KnobChanged
 
 KNOB_LABELS = {"learning_rate": "learning rate", "l2": "L2 lambda", "dropout": "dropout"}
 

@@ -23,14 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from core.data.errors import DataError
-from core.paths import runs_dir
-from core.runs import files
-from core.runs.checkpoint import CHECKPOINT_DIR, KEEP, prune, write_checkpoint
-from core.runs.history import write_history_csv
-from core.runs.lock import RunLock
-from core.runs.model import save_final
-from core.runs.safe_io import remove_stale_temporaries, writable_folder
-from core.runs.timeline import add_to_timeline, write_timeline
 from core.events import (
     EvalMetrics,
     Event,
@@ -40,6 +32,14 @@ from core.events import (
     RunStarted,
     WeightSnapshot,
 )
+from core.paths import runs_dir
+from core.runs import files
+from core.runs.checkpoint import CHECKPOINT_DIR, KEEP, prune, write_checkpoint
+from core.runs.history import write_history_csv
+from core.runs.lock import RunLock
+from core.runs.model import save_final
+from core.runs.safe_io import remove_stale_temporaries, writable_folder
+from core.runs.timeline import add_to_timeline, write_timeline
 
 
 def new_run_dir(preset: str) -> Path:
@@ -254,7 +254,12 @@ class RunRecorder:
         A write that fails (a full disk, say) ends the run as failed, saying why.
         """
         try:
-            self.open()
+            try:
+                self.open()
+            except (OSError, DataError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                yield RunFailed(0, f"the run folder could not be written: {why}")
+                return
             for ev in events:
                 try:
                     out = self.on_event(ev)

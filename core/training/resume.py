@@ -10,8 +10,8 @@ from core.data.errors import DataError
 from core.runs import files
 from core.runs.checkpoint import checkpoints_newest_first, read_state
 from core.runs.lock import RunLock
-from core.runs.timeline import read_timeline
 from core.runs.model import OLDER_RUN_SETTINGS
+from core.runs.timeline import read_timeline
 from core.training.config import TrainConfig
 from core.training.recorder import RunRecorder
 from core.training.trainer import Trainer

@@ -23,15 +23,6 @@ import numpy as np
 import tensorflow as tf
 
 from core.data.dataset import Dataset
-from core.models.build import build_model, display_layer, dropout_layers, weight_kernels
-from core.models.layers import NormalizePixels, SplitDense
-from core.models.presets import get_preset
-from core.runs.files import KnobChange
-from core.runs.history import StepLog
-from core.threads import LANES
-from core.training.batches import BatchSchedule, ChunkSizer
-from core.training.config import LIVE_KNOBS, TrainConfig
-from core.training.dense_backprop import DenseBackprop
 from core.events import (
     EvalMetrics,
     Event,
@@ -42,6 +33,15 @@ from core.events import (
     StepMetrics,
     WeightSnapshot,
 )
+from core.models.build import build_model, display_layer, dropout_layers, weight_kernels
+from core.models.layers import NormalizePixels, SplitDense
+from core.models.presets import get_preset
+from core.runs.files import KnobChange
+from core.runs.history import StepLog
+from core.threads import LANES
+from core.training.batches import BatchSchedule, ChunkSizer
+from core.training.config import LIVE_KNOBS, TrainConfig
+from core.training.dense_backprop import DenseBackprop
 from core.training.knobs import LiveKnobs
 from core.training.step_loop import CompiledSteps, halves
 from core.weights import choose_hidden_units, weight_display

@@ -37,23 +37,25 @@ def idle(qtbot, w: MainWindow) -> None:
 def interrupted_run(dataset, total: int) -> Path:
     """A run whose process 'died' after 21 steps (evaluation index 20): marked running."""
     from core.training.config import TrainConfig
+    from core.training.recorder import RunRecorder
     from core.training.trainer import Trainer
 
     cfg = TrainConfig.from_preset(
         "logreg-sgd", dataset="tiny", steps=total, checkpoint_seconds=0.0, **CADENCE
     )
     trainer = Trainer(cfg, dataset)
-    gen = trainer.run()
+    recorder = RunRecorder.for_trainer(trainer)
+    gen = recorder.record(trainer.run())
     for ev in gen:
         if type(ev).__name__ == "EvalMetrics" and ev.step == 20:
             break
     gen.close()  # saved as stopped, with a checkpoint at the last evaluation
-    status_file = trainer.run_dir / "status.json"
+    status_file = recorder.run_dir / "status.json"
     status = json.loads(status_file.read_text())
-    status.update(state="running", pid=2**22 + 12345, process_start=None)  # a dead process
+    status.update(state="running")  # its process died: nobody holds the run's lock
     status_file.write_text(json.dumps(status))
-    (trainer.run_dir / "model.keras").unlink()
-    return trainer.run_dir
+    (recorder.run_dir / "model.keras").unlink()
+    return recorder.run_dir
 
 
 def test_every_gui_run_writes_its_own_folder_and_save_model_still_works(
@@ -82,10 +84,10 @@ def test_recent_runs_menu_opens_a_run_with_curves_weights_and_model(qtbot, windo
     first = window.run_dir
     train(qtbot, window, "logreg-sgd", 10)
     window.reset()
-    window.fill_recent_menu()
-    actions = [a for a in window.recent_menu.actions() if not a.isSeparator()]
+    window.runs.fill_recent_menu()
+    actions = [a for a in window.menus.recent.actions() if not a.isSeparator()]
     assert len(actions) == 3  # two runs, then "Runs…"
-    assert actions[-1] is window.runs_action
+    assert actions[-1] is window.menus.runs
     assert "logreg-sgd on fonts-letters - finished, 10 steps" in actions[0].text()
     assert "30 steps" in actions[1].text()
     window.predictor = None
@@ -111,14 +113,14 @@ def test_recent_runs_menu_opens_a_run_with_curves_weights_and_model(qtbot, windo
     assert pred.class_names == tuple("ABCDEFGHIJ")
     assert np.isclose(pred.probabilities.sum(), 1.0, atol=1e-5)
     assert "opened" in window.log.text()
-    assert window.save_model_action.isEnabled()
+    assert window.menus.save_model.isEnabled()
 
 
 def test_an_empty_recent_menu_says_so(qtbot, window):
-    window.fill_recent_menu()
-    texts = [a.text() for a in window.recent_menu.actions() if not a.isSeparator()]
+    window.runs.fill_recent_menu()
+    texts = [a.text() for a in window.menus.recent.actions() if not a.isSeparator()]
     assert texts[0] == "(no runs yet)"
-    assert not window.recent_menu.actions()[0].isEnabled()
+    assert not window.menus.recent.actions()[0].isEnabled()
 
 
 def test_runs_dialog_lists_every_status_and_resumes_only_what_can_be(
@@ -126,7 +128,7 @@ def test_runs_dialog_lists_every_status_and_resumes_only_what_can_be(
 ):
     train(qtbot, window, "logreg-sgd", 20)
     interrupted = interrupted_run(tiny_dataset, 60)
-    dialog = window.show_runs_dialog()
+    dialog = window.runs.show_runs_dialog()
     assert isinstance(dialog, RunsDialog)
     assert not dialog.isModal()
     assert dialog.table.columnCount() == len(COLUMNS)
@@ -164,7 +166,7 @@ def test_resuming_an_interrupted_run_continues_it_with_live_panels(
     qtbot, window, runs, tiny_dataset
 ):
     path = interrupted_run(tiny_dataset, 60)
-    dialog = window.show_runs_dialog()
+    dialog = window.runs.show_runs_dialog()
     assert dialog.select_run(path.name)
     qtbot.mouseClick(dialog.resume_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.running, timeout=WAIT)
@@ -202,7 +204,7 @@ def test_opening_or_resuming_is_refused_while_training(qtbot, window, runs):
     assert window.open_run(done) is None
     assert window.resume_run(done) is None
     assert "Stop the current run" in window.banner.text()
-    window.stop_training()
+    window.session.stop()
     qtbot.waitUntil(lambda: not window.running and not window.tasks, timeout=WAIT)
 
 

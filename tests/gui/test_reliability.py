@@ -14,6 +14,7 @@ from window_helpers import CADENCE, WAIT, make_window
 
 from core.events import RunStarted
 from core.runs.listing import list_runs, read_run_info
+from core.training.config import TrainConfig
 from gui.main_window import MainWindow
 from gui.status import ErrorDialog
 from gui.widgets import Collapsible
@@ -34,16 +35,18 @@ def finished(qtbot, w: MainWindow) -> None:
 
 
 class ExplodingTrainer:
-    """Raises inside the run, as a broken model would."""
+    """Raises inside the run, as a broken model would (a trainer that is not recorded)."""
+
+    config = TrainConfig.from_preset("logreg-sgd", save=False)
 
     def __init__(self, *_args) -> None:
         pass
 
-    def predictor(self):
-        return None
-
     def stop(self) -> None:
         pass
+
+    def predictor(self):
+        return None
 
     def run(self):
         yield RunStarted(5, {}, tuple("ABCDEFGHIJ"), "", None)
@@ -111,7 +114,7 @@ def test_divergence_shows_the_step_and_the_last_checkpoint_stays_loadable(
     assert not info.has_model
     # the checkpoint before the divergence is loadable from the runs list
     w.predictor = None
-    w.show_runs_dialog().open_selected()
+    w.runs.show_runs_dialog().open_selected()
     qtbot.waitUntil(lambda: w.opened_run is not None, timeout=WAIT)
     finished(qtbot, w)
     assert w.opened_run.info.status == "diverged"
@@ -120,7 +123,7 @@ def test_divergence_shows_the_step_and_the_last_checkpoint_stays_loadable(
     assert np.all(np.isfinite(probs))
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
     assert "diverged" in w.banner.text()
-    w.runs_dialog.close()
+    w.runs.runs_dialog.close()
 
 
 def rss_bytes() -> int:
@@ -200,7 +203,7 @@ def test_closing_mid_run_stops_within_a_second_and_saves_the_run(
     w.run_overrides = {}  # the window's own cadence for a long run
     start(qtbot, w, preset, 1_000_000)
     qtbot.waitUntil(lambda: w.curves.series["loss_minibatch"].n >= 3, timeout=WAIT)
-    worker, run_dir = w.worker, w.run_dir
+    worker, run_dir = w.session.worker, w.run_dir
     assert run_dir is not None
     t0 = time.perf_counter()
     w.close()

@@ -1,0 +1,149 @@
+"""The session redesign seen from the window: the pad follows the model, runs replay their knobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from window_helpers import WAIT, make_window
+
+from core.runs.files import read_knob_changes
+from core.runs.history import read_history_csv
+from gui.main_window import MainWindow
+from gui.session import TrainingSession
+from gui.snapshot import sample_strokes
+
+
+@pytest.fixture
+def window(qtbot, tiny_dataset, app_settings, runs):
+    return make_window(qtbot, tiny_dataset, app_settings)
+
+
+def start(qtbot, w: MainWindow, preset: str, steps: int, **values) -> None:
+    w.controls.select_preset(preset)
+    w.controls.set_values({"steps": steps, **values})
+    qtbot.mouseClick(w.controls.start_button, Qt.MouseButton.LeftButton)
+    assert w.running
+
+
+def finished(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not w.running and not w.tasks, timeout=WAIT)
+
+
+def shown_answer(w: MainWindow) -> tuple[str, str]:
+    return w.draw_pad.answer_label.text(), w.draw_pad.confidence_label.text()
+
+
+def test_the_pad_follows_the_model_during_and_after_a_run(qtbot, window):
+    for stroke in sample_strokes(window.dataset.class_names):  # an A
+        window.draw_pad.draw_stroke(stroke)
+    seen: list[tuple[str, str]] = []
+    poll = QTimer()
+    poll.timeout.connect(lambda: seen.append(shown_answer(window)))
+    poll.start(10)
+    start(qtbot, window, "logreg-sgd", 300)
+    finished(qtbot, window)
+    poll.stop()
+    during = {answer for answer in seen if answer[0] not in ("?", "")}
+    assert len(during) >= 2, f"the pad's answer never changed during the run: {during}"
+    prediction = window.draw_pad.last_prediction()
+    trained = window.predictor.probabilities(prediction.seen[None])[0]
+    np.testing.assert_allclose(prediction.probabilities, trained, atol=1e-6)
+    names = window.dataset.class_names
+    assert window.draw_pad.answer_label.text() == names[int(trained.argmax())]
+
+
+def test_an_empty_pad_computes_nothing_while_the_model_learns(qtbot, window, monkeypatch):
+    calls = []
+    start(qtbot, window, "logreg-sgd", 60)
+    qtbot.waitUntil(lambda: window.predictor is not None, timeout=WAIT)
+    predict = window.predictor.predict
+    monkeypatch.setattr(
+        window.predictor, "predict", lambda *a, **k: calls.append(1) or predict(*a, **k)
+    )
+    window.draw_pad.set_classifier(window.predictor.predict, window.dataset.class_names)
+    finished(qtbot, window)
+    assert calls == []
+
+
+def test_a_run_records_its_starting_knobs_and_every_change_and_start_replays_them(
+    qtbot, window, runs
+):
+    changes = {"learning_rate": (100, 0.05), "l2": (200, 0.01)}
+
+    def move_knobs(ev) -> None:  # as a learner would, when the curves pass the step
+        for name, (at, value) in changes.items():
+            if ev.step + 1 >= at and window.controls.knobs[name].value() != value:
+                window.controls.knobs[name].spin.setValue(value)
+
+    window.session.step.connect(move_knobs)
+    start(qtbot, window, "logreg-sgd", 300, learning_rate=0.5, l2=0.0, seed=7)
+    finished(qtbot, window)
+    window.session.step.disconnect(move_knobs)
+    first = Path(window.run_dir)
+    settings = json.loads((first / "settings.json").read_text())
+    assert settings["format"] == 1
+    assert (settings["settings"]["learning_rate"], settings["settings"]["l2"]) == (0.5, 0.0)
+    recorded = read_knob_changes(first)
+    assert [(c.name, c.new) for c in recorded] == [("learning_rate", 0.05), ("l2", 0.01)]
+    assert 100 <= recorded[0].step < 120 and 200 <= recorded[1].step < 220
+
+    window.open_run(first)
+    qtbot.waitUntil(lambda: window.opened_run is not None, timeout=WAIT)
+    labels = window.curves.marker_labels()
+    assert len(labels) == 2
+    assert any("0.5 -> 0.05" in t for t in labels) and any("0 -> 0.01" in t for t in labels)
+    assert window.controls.learning_rate.value() == pytest.approx(0.5)  # the start, not the end
+    assert window.controls.l2.value() == 0.0
+
+    qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, window)
+    assert "replaying 2 knob changes" in window.log.text()
+    second = Path(window.run_dir)
+    assert second != first
+    assert read_knob_changes(second) == recorded
+    a, _ = read_history_csv(first / "history.csv")
+    b, _ = read_history_csv(second / "history.csv")
+    np.testing.assert_array_equal(a[:, 0], b[:, 0])
+    np.testing.assert_array_equal(a[:, 3], b[:, 3])  # learning rate, step for step
+    np.testing.assert_array_equal(a[:, 5], b[:, 5])  # L2 lambda, step for step
+    np.testing.assert_allclose(a[:, 1], b[:, 1], rtol=1e-4)  # and so the same losses
+
+
+def test_start_on_an_opened_run_with_other_settings_does_not_replay(qtbot, window):
+    window.session.step.connect(
+        lambda ev: ev.step >= 20 and window.controls.learning_rate.spin.setValue(0.1)
+    )
+    start(qtbot, window, "logreg-sgd", 60, learning_rate=0.5)
+    finished(qtbot, window)
+    window.open_run(window.run_dir)
+    qtbot.waitUntil(lambda: window.opened_run is not None, timeout=WAIT)
+    window.controls.set_values({"seed": 99})
+    qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
+    finished(qtbot, window)
+    assert "replaying" not in window.log.text()
+
+
+def test_dropout_is_not_offered_for_logistic_regression_and_is_for_the_relu_net(window):
+    window.controls.select_preset("logreg-sgd")
+    assert not window.controls.knob_enabled("dropout")
+    assert "nothing to drop out" in window.controls.knobs["dropout"].toolTip()
+    window.controls.select_preset("nn1024")
+    assert window.controls.knob_enabled("dropout")
+
+
+def test_a_knob_moved_before_the_trainer_exists_reaches_it(qtbot, tiny_dataset):
+    from core.training.config import TrainConfig
+
+    session = TrainingSession()
+    cfg = TrainConfig.from_preset("logreg-sgd", steps=30, save=False, steps_per_call=5)
+    got = []
+    session.knob_changed.connect(got.append)
+    with qtbot.waitSignal(session.state_changed, timeout=WAIT, check_params_cb=lambda r, _p: not r):
+        session.start(cfg, tiny_dataset)
+        session.set_knob("learning_rate", 0.25)  # the worker is still building the trainer
+    assert [(e.name, e.new) for e in got] == [("learning_rate", 0.25)]
+    assert got[0].step == 0
