@@ -39,7 +39,7 @@ def style_for(class_names: tuple[str, ...]) -> str:
 class Predictor:
     """Wraps a model with one compiled single-image function (no retracing, no Keras predict).
 
-    Built traced (~50 ms), so build it where that may take time (the GUI does, on a worker
+    Built traced (tracing takes a while), so build it where that may take time (the GUI does, on a worker
     thread): the first drawing then answers as fast as the rest.
     """
 

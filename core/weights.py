@@ -106,7 +106,7 @@ def symmetric_limit(values: np.ndarray, percentile: float = 99.0) -> float:
         The percentile of ``|values|``; if that is 0, the largest ``|value|``; if all values are
         0 (or there are none), ``1.0``. Never 0, never NaN. Above :data:`LIMIT_SAMPLE` values
         the percentile is taken over evenly spaced ones (at least that many): a colour level,
-        not a statistic, and 5x faster for nn1024's 176,400 shown weights.
+        not a statistic, and much cheaper for nn1024's 176,400 shown weights.
     """
     a = np.abs(np.asarray(values, dtype=np.float32)).ravel()
     sample = a[:: max(1, a.size // LIMIT_SAMPLE)]
@@ -187,7 +187,7 @@ def hidden_tiles(kernel: np.ndarray, units: np.ndarray) -> np.ndarray:
     """
     kernel = _check_dense_kernel(kernel)
     units = np.asarray(units, dtype=np.int64).reshape(-1)
-    # take, then one transposing copy: 5x faster than reshaping the strided kernel[:, units].T
+    # take, then one transposing copy: cheaper than reshaping the strided kernel[:, units].T
     columns = np.ascontiguousarray(kernel.take(units, axis=1).T)
     return columns.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
 

@@ -1,7 +1,7 @@
 """Curation shared by every source: shuffling, splitting, the overlap report and sanitizing.
 
 Duplicates are exact: two images are the same when their pixel bytes are (a 128-bit BLAKE2b
-digest of the 784 bytes; hashing rows is ~3x faster than sorting them with ``np.unique``).
+digest of the 784 bytes; hashing rows is cheaper than sorting them with ``np.unique``).
 """
 
 from __future__ import annotations

@@ -86,8 +86,7 @@ class ChunkSizer:
     """How many steps the next compiled call runs: about ``seconds`` of work, at most ``cap``.
 
     A call has a fixed cost (Python dispatch, starting the graph, waking the threads, a slower
-    first step), about 1 ms on a 2-core machine, so a fast model (nn1024 at ~3 ms a step) wants
-    many steps per call; Stop, Pause and the knobs act between calls, so a slow one (a CNN at
+    first step), so a fast model (nn1024, a few ms a step) wants many steps per call; Stop, Pause and the knobs act between calls, so a slow one (a CNN at
     tens of ms a step) wants few. The first two calls run one step (the first also traces, so
     its time says nothing); after that the target size follows the last call's time per step,
     growing at most twofold per call. ``seconds = 0`` always gives ``cap``.

@@ -6,11 +6,10 @@ MLP preset), :class:`DenseBackprop` computes the mean cross-entropy's gradients 
 maths as ``tf.GradientTape``, but without the tape's concat of a SplitDense layer's blocks and
 the matching slices of its gradient: each block keeps its own chain (product and bias, then
 activation and dropout), and the layer after it takes the blocks as they are, with its kernel
-cut by rows. On 2 cores (one block per core, see :mod:`core.threads`) this takes the part of an
-nn1024 step where one core waits for the other (output layer, loss, their gradients) from ~0.5 ms
-to ~0.25 ms of ~2.6 ms: +8% steps/s for nn1024, +11% with dropout, +4% for deep-decay, the small
-MLPs unchanged (medians of paired runs against the tape). Models with other layers
-(convolutions, batch norm) have no plan and keep the tape.
+cut by rows. On 2 cores (one block per core, see :mod:`core.threads`) this shortens the part of
+a step where one core waits for the other (output layer, loss, their gradients); the figures are
+in bench/README.md. Models with other layers (convolutions, batch norm) have no plan and keep
+the tape.
 """
 
 from __future__ import annotations

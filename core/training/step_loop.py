@@ -96,14 +96,14 @@ class CompiledSteps:
         """The traced step loop for the current knobs, traced on first use (see :meth:`run`).
 
         Two loops: while L2 lambda and every dropout rate are 0, one without them (no per-step
-        branches: ~4% faster for nn1024); otherwise the full one, where each is skipped by a
+        branches); otherwise the full one, where each is skipped by a
         per-step ``tf.cond`` while its knob is 0, so a slider moved mid-call acts at the next
         step. A knob raised from 0 during a call of the plain loop acts at the next call
-        (``steps_per_call`` steps, ~50 ms, at most). Each loop is traced once, on its own
+        (``steps_per_call`` steps at most). Each loop is traced once, on its own
         (a run traces the one it starts with before its first step and the other one after
         its first point, so the first point does not wait for both). The concrete function is
-        called directly: that skips ``tf.function``'s argument binding (~0.3 ms of a ~1 ms
-        fixed cost per call on a 2-core machine).
+        called directly: that skips ``tf.function``'s argument binding, a large share of a
+        call's fixed cost.
         """
         loop = self._step_loops.get(regularized)
         if loop is None:

@@ -38,10 +38,10 @@ __all__ = [  # the window and the tests import these from here
 SERIES = ("loss_minibatch", "loss_valid", "acc_minibatch", "acc_valid", "acc_test", "acc_gap")
 
 
-# Drawing cost (measured in the window, offscreen, 635x743 px plots): 3,000 noisy minibatch
-# points with 1.5 px antialiased pens and a grid took ~100 ms a repaint, starving training of
-# CPU; thin (1 px) pens, peak-preserving decimation to about one point per pixel column, and
-# grid lines only where they help read values bring it to ~15 ms, flat in the step count.
+# Drawing cost: thousands of noisy minibatch points with thick antialiased pens and a grid starve
+# training of CPU; thin (1 px) pens, peak-preserving decimation to about one point per pixel
+# column, and grid lines only where they help read values keep a repaint cheap and flat in the
+# step count (figures in bench/README.md).
 DISPLAY_POINTS_PER_PIXEL = 1.0
 # Validation points get dots and a 2 px line while there are few of them; a 100,000-step run
 # has 1,000, and 2,000 dots plus 2,000 wide antialiased segments a frame made late repaints 4x
@@ -74,7 +74,7 @@ class GapFill(pg.FillBetweenItem):
     """The shaded train/validation accuracy gap; rebuilds its path only while shown."""
 
     def curveChanged(self) -> None:
-        """Follow the curves (skipped while hidden: it costs ~3 ms per change)."""
+        """Follow the curves (skipped while hidden: each change costs a path rebuild)."""
         if self.isVisible():
             self.updatePath()
 
@@ -286,7 +286,7 @@ class CurvesPanel(QWidget):
             return
         self.dirty = False
         self.paint_count += 1
-        # setData costs ~0.3 ms an item even for a few points: only the changed ones
+        # setData has a fixed cost per item even for a few points: only the changed ones
         for name, item in self.items.items():
             s = self.series[name]
             if self._drawn.get(name) != s.version:
