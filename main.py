@@ -10,6 +10,8 @@ import argparse
 import importlib
 import sys
 
+from gui.platform_check import MissingSystemLibraries
+
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui.app", "open the window (the default)"),
@@ -46,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["gui", *argv]
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args._module.run(args) or 0)
+    try:
+        return int(args._module.run(args) or 0)
+    except MissingSystemLibraries as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -21,15 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
-    """The QApplication (created once), with Glyph Lab's names, style sheet and fonts."""
+    """The QApplication (created once), with Glyph Lab's names, style sheet and fonts.
+
+    Raises :class:`gui.platform_check.MissingSystemLibraries` instead of letting Qt abort when
+    the X11 platform plugin's system libraries are missing.
+    """
     from PySide6.QtWidgets import QApplication
 
     from gui import style
+    from gui.platform_check import check_xcb_libraries
     from gui.settings import APPLICATION, ORGANISATION
 
     app = QApplication.instance()
     if app is None:
-        app = QApplication(argv if argv is not None else sys.argv[:1])
+        qt_argv = argv if argv is not None else sys.argv[:1]
+        # Qt aborts the process when its platform plugin cannot load; this raises first
+        check_xcb_libraries(qt_argv)
+        app = QApplication(qt_argv)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setStyle("Fusion")
