@@ -39,8 +39,8 @@ def style_for(class_names: tuple[str, ...]) -> str:
 class Predictor:
     """Wraps a model with one compiled single-image function (no retracing, no Keras predict).
 
-    Built traced (tracing takes a while), so build it where that may take time (the GUI does, on a worker
-    thread): the first drawing then answers as fast as the rest.
+    Built traced, so build it where that may take time (the GUI does, on a worker thread): the
+    first drawing then answers as fast as the rest.
     """
 
     def __init__(self, model: keras.Model, class_names: tuple[str, ...]) -> None:

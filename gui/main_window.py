@@ -8,9 +8,7 @@ datasets: :mod:`gui.data_loading`; the log: :mod:`gui.run_log`; menus: :mod:`gui
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -35,7 +33,7 @@ from gui.run_config import run_config
 from gui.run_handling import RunHandling
 from gui.run_log import RunNarrator, start_line
 from gui.session import TrainingSession
-from gui.settings import AppSettings
+from gui.settings import AppSettings, restore_window_settings, save_window_settings
 from gui.status import ErrorDialog, StatusFields
 from gui.tasks import TaskRunner
 from gui.wiring import wire_panels
@@ -104,31 +102,11 @@ class MainWindow(QMainWindow):
         )
         self.pad_follower = PadFollower(self.draw_pad, self.session)
         wire_panels(self)
-        self._restore_settings()
+        self._layout_restored = restore_window_settings(self)
         self.update_actions()
         if load_on_start:
             self.import_tensorflow()
             self.load_dataset(self.controls.dataset_spec())
-
-    # == settings ================================================================================
-    def _restore_settings(self) -> None:
-        s = self.settings
-        self.controls.set_dataset_spec(s.dataset)
-        with contextlib.suppress(KeyError):
-            self.controls.select_preset(s.preset)
-        self.controls.set_values(s.knobs)
-        self._layout_restored = s.restore_window(self)
-        if not self._layout_restored:
-            self.resize(1366, 820)
-
-    def save_settings(self) -> None:
-        """Remember geometry, dataset, preset and knob values."""
-        values = self.controls.values()
-        self.settings.dataset = values.pop("dataset")
-        self.settings.preset = values.pop("preset")
-        self.settings.knobs = values
-        self.settings.save_window(self)
-        self.settings.sync()
 
     # == data and TensorFlow (gui.data_loading) ==================================================
     @property
@@ -255,23 +233,6 @@ class MainWindow(QMainWindow):
         self.predictor = predictor
         self.draw_pad.set_classifier(predictor.predict, predictor.class_names)
 
-    # == past runs (gui.run_handling) ============================================================
-    def open_run(self, run_dir: str | Path) -> Any:
-        """Show a past run (see :meth:`gui.run_handling.RunHandling.open_run`)."""
-        return self.runs.open_run(run_dir)
-
-    def resume_run(self, run_dir: str | Path) -> Any:
-        """Continue a past run (see :meth:`gui.run_handling.RunHandling.resume_run`)."""
-        return self.runs.resume_run(run_dir)
-
-    def load_model(self, run_dir: str | Path) -> Any:
-        """Load a saved model for the pad on a worker thread."""
-        return self.runs.load_model(run_dir)
-
-    def save_model(self, folder: str | Path) -> Any:
-        """Copy the shown run to ``folder`` on a worker thread."""
-        return self.runs.save_model(folder)
-
     # == messages ================================================================================
     def report_error(self, title: str, message: str, details: str = "") -> None:
         """Show an error without blocking (recorded in :attr:`errors`)."""
@@ -307,7 +268,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save settings, stop training cleanly, then close."""
-        self.save_settings()
+        save_window_settings(self)
         self.shutdown()
         super().closeEvent(event)
 

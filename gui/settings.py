@@ -6,6 +6,7 @@ file in a temporary folder (:func:`settings_at`) so they never touch the user's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,30 @@ class AppSettings:
     def sync(self) -> None:
         """Write pending changes to disk."""
         self.store.sync()
+
+
+def restore_window_settings(window: Any) -> bool:
+    """Put the remembered dataset, preset, knobs and layout back into ``window``.
+
+    Returns whether a saved layout was restored (if not, the window takes a default size).
+    """
+    s = window.settings
+    window.controls.set_dataset_spec(s.dataset)
+    with contextlib.suppress(KeyError):
+        window.controls.select_preset(s.preset)
+    window.controls.set_values(s.knobs)
+    restored = s.restore_window(window)
+    if not restored:
+        window.resize(1366, 820)
+    return restored
+
+
+def save_window_settings(window: Any) -> None:
+    """Remember ``window``'s geometry, dataset, preset and knob values."""
+    values = window.controls.values()
+    settings = window.settings
+    settings.dataset = values.pop("dataset")
+    settings.preset = values.pop("preset")
+    settings.knobs = values
+    settings.save_window(window)
+    settings.sync()

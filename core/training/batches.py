@@ -86,10 +86,11 @@ class ChunkSizer:
     """How many steps the next compiled call runs: about ``seconds`` of work, at most ``cap``.
 
     A call has a fixed cost (Python dispatch, starting the graph, waking the threads, a slower
-    first step), so a fast model (nn1024, a few ms a step) wants many steps per call; Stop, Pause and the knobs act between calls, so a slow one (a CNN at
-    tens of ms a step) wants few. The first two calls run one step (the first also traces, so
-    its time says nothing); after that the target size follows the last call's time per step,
-    growing at most twofold per call. ``seconds = 0`` always gives ``cap``.
+    first step), so a fast model (nn1024, a few ms a step) wants many steps per call; Stop,
+    Pause and the knobs act between calls, so a slow one (a CNN, tens of ms a step) wants few.
+    The first two calls run one step (the first also traces, so its time says nothing); after
+    that the target size follows the last call's time per step, growing at most twofold per
+    call. ``seconds = 0`` always gives ``cap``.
 
     The caller says how many steps remain before it must stop (an evaluation, a snapshot, the
     end of the run); once the ramp is over, those are split evenly into as few calls as fit,

@@ -263,12 +263,12 @@ def test_save_and_load_a_model_for_the_draw_pad(qtbot, window, tmp_path):
     start(qtbot, window, "logreg-sgd", 10)
     finished(qtbot, window)
     assert window.menus.save_model.isEnabled()
-    task = window.save_model(tmp_path / "run")
+    task = window.runs.save_model(tmp_path / "run")
     with qtbot.waitSignal(task.result, timeout=WAIT):
         pass
     assert (tmp_path / "run" / "model.keras").is_file()
     window.predictor = None
-    task = window.load_model(tmp_path / "run")
+    task = window.runs.load_model(tmp_path / "run")
     qtbot.waitUntil(lambda: window.predictor is not None, timeout=WAIT)
     window.draw_pad.draw_stroke([(60, 60), (200, 200)])
     pred = window.draw_pad.classify_now()

@@ -72,7 +72,7 @@ def test_every_gui_run_writes_its_own_folder_and_save_model_still_works(
     assert (infos[0].path / "model.keras").is_file()
     assert f"Run saved in {infos[0].path}" in window.log.text()
     # File > Save model copies the model elsewhere
-    task = window.save_model(tmp_path / "copy")
+    task = window.runs.save_model(tmp_path / "copy")
     with qtbot.waitSignal(task.result, timeout=WAIT):
         pass
     assert (tmp_path / "copy" / "model.keras").is_file()
@@ -188,7 +188,7 @@ def test_resuming_an_interrupted_run_continues_it_with_live_panels(
     dialog.refresh()
     assert dialog.select_run(path.name)
     assert not dialog.resume_button.isEnabled()
-    assert window.resume_run(path) is not None
+    assert window.runs.resume_run(path) is not None
     idle(qtbot, window)
     assert window.shown_errors[-1][0] == "Could not resume the run"
     assert not window.running
@@ -201,15 +201,15 @@ def test_opening_or_resuming_is_refused_while_training(qtbot, window, runs):
     window.controls.set_values({"steps": 1_000_000})
     window.start_training()
     qtbot.waitUntil(lambda: window.trainer is not None, timeout=WAIT)
-    assert window.open_run(done) is None
-    assert window.resume_run(done) is None
+    assert window.runs.open_run(done) is None
+    assert window.runs.resume_run(done) is None
     assert "Stop the current run" in window.banner.text()
     window.session.stop()
     qtbot.waitUntil(lambda: not window.running and not window.tasks, timeout=WAIT)
 
 
 def test_a_folder_that_is_not_a_run_is_reported(qtbot, window, tmp_path):
-    task = window.open_run(tmp_path / "nothing")
+    task = window.runs.open_run(tmp_path / "nothing")
     idle(qtbot, window)
     assert task is not None
     title, message, _ = window.shown_errors[-1]

@@ -91,7 +91,7 @@ def test_a_run_records_its_starting_knobs_and_every_change_and_start_replays_the
     assert [(c.name, c.new) for c in recorded] == [("learning_rate", 0.05), ("l2", 0.01)]
     assert 100 <= recorded[0].step < 120 and 200 <= recorded[1].step < 220
 
-    window.open_run(first)
+    window.runs.open_run(first)
     qtbot.waitUntil(lambda: window.opened_run is not None, timeout=WAIT)
     labels = window.curves.marker_labels()
     assert len(labels) == 2
@@ -119,7 +119,7 @@ def test_start_on_an_opened_run_with_other_settings_does_not_replay(qtbot, windo
     )
     start(qtbot, window, "logreg-sgd", 60, learning_rate=0.5)
     finished(qtbot, window)
-    window.open_run(window.run_dir)
+    window.runs.open_run(window.run_dir)
     qtbot.waitUntil(lambda: window.opened_run is not None, timeout=WAIT)
     window.controls.set_values({"seed": 99})
     qtbot.mouseClick(window.controls.start_button, Qt.MouseButton.LeftButton)
