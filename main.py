@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from gui.platform_check import MissingSystemLibraries
@@ -42,17 +43,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen sub-command; returns the process exit status."""
+    """Parse ``argv`` and run the chosen sub-command; returns the process exit status.
+
+    When the reader of stdout goes away (``main.py runs | head``), the command stops quietly
+    with status 1 instead of a ``BrokenPipeError`` traceback.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["gui", *argv]
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args._module.run(args) or 0)
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            status = int(args._module.run(args) or 0)
+        finally:  # also after --help's SystemExit: a closed pipe shows here, not at exit
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
     except MissingSystemLibraries as exc:
         print(exc, file=sys.stderr)
         return 1
+    return status
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit does not hit the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (e.g. captured)
+        pass
 
 
 if __name__ == "__main__":

@@ -22,12 +22,16 @@ know it (the draw pad, dataset files) pass ``polarity=`` to :func:`prepare_image
 
 from __future__ import annotations
 
+import os
+import stat
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.data.errors import DataError
+from core.data.limits import MAX_IMAGE_SIDE
 
 FRAME = 28
 DIGIT_BOX = 20
@@ -38,6 +42,20 @@ MIN_PEAK = 32.0  # strongest ink below this (0..255, after background removal) c
 BOX_LEVEL = 0.2  # pixels brighter than this fraction of the peak set the bounding box
 CLEAN_BORDER = 0.7  # share of border pixels on one side that marks that side as background
 FLAT_RANGE = 8.0  # a darkest..lightest spread below this (0..255) is a flat image
+
+
+def size_problem(width: int, height: int) -> str | None:
+    """Why an image of ``width`` x ``height`` pixels is refused, or None when it is accepted.
+
+    Either side above :data:`~core.data.limits.MAX_IMAGE_SIDE` is refused: one glyph needs
+    far fewer pixels, and preparing a 13000x13000 image would take gigabytes.
+    """
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
+        return (
+            f"image is {width}x{height} pixels; the largest accepted is "
+            f"{MAX_IMAGE_SIDE}x{MAX_IMAGE_SIDE}"
+        )
+    return None
 
 
 def to_grayscale(image: np.ndarray) -> np.ndarray:
@@ -206,9 +224,19 @@ def prepare_image(
     -------
     numpy.ndarray
         ``uint8`` ``(28, 28)``, 255 = ink on a 0 background; all zeros when there is no ink.
+
+    Raises
+    ------
+    ValueError
+        Unknown style, an unsupported array, or a side above
+        :data:`~core.data.limits.MAX_IMAGE_SIDE` pixels (see :func:`size_problem`).
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; expected one of {STYLES}")
+    shape = np.shape(image)
+    problem = size_problem(shape[1], shape[0]) if len(shape) >= 2 else None
+    if problem is not None:
+        raise ValueError(problem)
     gray = to_grayscale(image)
     empty = np.zeros((FRAME, FRAME), dtype=np.uint8)
     if gray.size == 0:
@@ -259,6 +287,11 @@ def _pil_to_array(im: Image.Image) -> np.ndarray:
     return np.asarray(im.convert("RGB"))
 
 
+def _open_no_block(path: str, flags: int) -> int:
+    """``os.open`` that returns at once for a FIFO (so it can be refused, not waited on)."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
 def load_image_file(path: str | Path) -> np.ndarray:
     """Read a PNG, JPEG or any other image Pillow can open.
 
@@ -276,18 +309,33 @@ def load_image_file(path: str | Path) -> np.ndarray:
     Raises
     ------
     DataError
-        The file is missing, not an image, truncated or otherwise unreadable.
+        The file is missing, not a regular file (a folder, FIFO or device), not an image,
+        larger than :data:`~core.data.limits.MAX_IMAGE_SIDE` pixels on a side (checked before
+        its pixels are decoded), truncated or otherwise unreadable.
     """
     path = Path(path)
     try:
-        with Image.open(path) as im:
-            im.load()
-            array = _pil_to_array(ImageOps.exif_transpose(im))
+        with open(path, "rb", opener=_open_no_block) as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise DataError(path, "not a regular file")
+            with warnings.catch_warnings():
+                # the size is checked below, before any pixel is decoded
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(f) as im:
+                    problem = size_problem(*im.size)
+                    if problem is not None:
+                        raise DataError(path, problem)
+                    im.load()
+                    array = _pil_to_array(ImageOps.exif_transpose(im))
+    except DataError:
+        raise
     except FileNotFoundError as exc:
         raise DataError(path, "no such file") from exc
+    except Image.DecompressionBombError as exc:
+        raise DataError(path, f"image is too large ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise DataError(path, "not an image file (Pillow cannot identify it)") from exc
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise DataError(path, f"unreadable image ({type(exc).__name__}: {exc})") from exc
     if array.size == 0:
         raise DataError(path, "image has no pixels")

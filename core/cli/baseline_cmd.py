@@ -12,7 +12,14 @@ import warnings
 
 import numpy as np
 
-from core.cli.common import TerminalProgress, fail, positive_int, write_json
+from core.cli.common import (
+    TerminalProgress,
+    fail,
+    output_file,
+    positive_int,
+    seed_value,
+    write_json,
+)
 
 MAX_ITER = 1000
 
@@ -38,9 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="training images to fit on (default 5000; the lesson tries 50, 100, 1000 and 5000)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data (default 0)")
+    parser.add_argument("--seed", type=seed_value, default=0, help="seed for the data (default 0)")
     parser.add_argument(
         "--json",
+        type=output_file,
         metavar="PATH",
         help="also write samples, test accuracy and confusion matrix as JSON",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -57,6 +58,57 @@ def non_negative_float(what: str) -> Callable[[str], float]:
 def rate(what: str) -> Callable[[str], float]:
     """Argparse type: a float in [0, 1)."""
     return _number(float, 0.0, 1.0, False, what)
+
+
+SEED_LIMIT = 2**32
+
+
+def seed_value(text: str) -> int:
+    """Argparse type: a random seed, an int from 0 to 2**32 - 1 (what numpy and TF accept)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an int") from None
+    if not 0 <= value < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"seed {text} is out of range (0 to {SEED_LIMIT - 1})")
+    return value
+
+
+def output_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be written as an output file, or None when it can.
+
+    Checked before any work starts, so a typo in ``--json`` does not cost a finished run.
+
+    Parameters
+    ----------
+    path:
+        The file to be written (it may exist; it is replaced).
+
+    Returns
+    -------
+    str or None
+        A one-line problem naming the path, or None.
+    """
+    target = Path(path).expanduser()
+    folder = target.parent
+    if not folder.is_dir():
+        return f"{path}: cannot write: the folder {folder} does not exist"
+    if target.is_dir():
+        return f"{path}: cannot write: it is a folder"
+    if target.exists() and not target.is_file():
+        return f"{path}: cannot write: not a regular file"
+    writable = os.access(target, os.W_OK) if target.exists() else os.access(folder, os.W_OK)
+    if not writable:
+        return f"{path}: cannot write: permission denied"
+    return None
+
+
+def output_file(text: str) -> str:
+    """Argparse type: a file path that can be written (see :func:`output_problem`)."""
+    problem = output_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def fail(message: str, status: int = 2) -> int:

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from core.cli.common import non_negative_int, seed_value
 from core.data.errors import DataError
 
 
@@ -27,12 +28,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="drop valid/test images that also occur in train (and test in valid)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="shuffle seed (default 0)")
+    parser.add_argument("--seed", type=seed_value, default=0, help="shuffle seed (default 0)")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not write the cache")
     parser.add_argument("--no-download", action="store_true", help="never download")
-    parser.add_argument("--train", type=int, default=None, metavar="N", help="train size")
-    parser.add_argument("--valid", type=int, default=None, metavar="N", help="valid size")
-    parser.add_argument("--test", type=int, default=None, metavar="N", help="test size")
+    parser.add_argument(
+        "--train", type=non_negative_int("train size"), metavar="N", help="train size"
+    )
+    parser.add_argument(
+        "--valid", type=non_negative_int("valid size"), metavar="N", help="valid size"
+    )
+    parser.add_argument("--test", type=non_negative_int("test size"), metavar="N", help="test size")
     parser.add_argument(
         "--peek",
         default=None,

@@ -6,15 +6,15 @@ import argparse
 
 import numpy as np
 
-from core.cli.common import TerminalProgress, fail, write_json
+from core.cli.common import TerminalProgress, fail, output_file, seed_value, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the evaluate options."""
     parser.add_argument("--model", required=True, metavar="RUN_DIR", help="a saved run folder")
     parser.add_argument("--dataset", required=True, metavar="SPEC")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--seed", type=seed_value, default=0)
+    parser.add_argument("--json", type=output_file, metavar="PATH")
 
 
 def format_confusion(matrix: np.ndarray, class_names: tuple[str, ...]) -> str:
@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             f"{args.dataset}: {dataset.num_classes} classes but the model has "
             f"{len(predictor.class_names)}"
         )
+    if len(dataset.test_y) == 0:
+        return fail(f"{args.dataset}: the test split is empty; there is nothing to evaluate")
     probs = predictor.probabilities(dataset.test_x)
     y = dataset.test_y
     loss = float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1)).mean())
@@ -61,5 +63,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"Test accuracy: {100 * accuracy:.1f}% ({len(y)} images)")
     print(format_confusion(confusion, predictor.class_names))
     if args.json:
-        write_json(args.json, {"loss": loss, "accuracy": accuracy, "confusion": confusion.tolist()})
+        try:
+            write_json(
+                args.json, {"loss": loss, "accuracy": accuracy, "confusion": confusion.tolist()}
+            )
+        except OSError as exc:
+            return fail(f"{args.json}: cannot write ({exc.strerror or exc})")
     return 0

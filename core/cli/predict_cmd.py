@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli.common import fail, write_json
+from core.cli.common import fail, output_file, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the predict options."""
     parser.add_argument("--model", required=True, metavar="RUN_DIR", help="a saved run folder")
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, any size")
-    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="PNG/JPEG files, up to 4096x4096 pixels"
+    )
+    parser.add_argument("--json", type=output_file, metavar="PATH")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the predicted class and the probabilities per file."""
+    """Print the predicted class and the probabilities per file.
+
+    The images are read (and refused, with one line) before TensorFlow and the model load.
+    """
     from core.data.errors import DataError
+    from core.image_prep import load_image_file
+
+    try:
+        images = [(path, load_image_file(path)) for path in args.images]
+    except DataError as exc:
+        return fail(str(exc))
+
     from core.tf_import import import_tensorflow
 
     import_tensorflow()
-    from core.image_prep import load_image_file
     from core.inference import load_predictor
 
     try:
         predictor = load_predictor(args.model)
-        images = [(path, load_image_file(path)) for path in args.images]
     except (DataError, OSError, ValueError, KeyError) as exc:
         return fail(str(exc))
     results = []
@@ -43,5 +53,8 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        write_json(args.json, results)
+        try:
+            write_json(args.json, results)
+        except OSError as exc:
+            return fail(f"{args.json}: cannot write ({exc.strerror or exc})")
     return 0

@@ -15,9 +15,11 @@ from core.cli.common import (
     fail,
     non_negative_float,
     non_negative_int,
+    output_file,
     positive_float,
     positive_int,
     rate,
+    seed_value,
     write_json,
 )
 from core.models.presets import PRESETS
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=non_negative_int("restrict-batches"),
         help="train on the first N batches only (0 = off)",
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_value, default=0)
     parser.add_argument("--log-every", type=positive_int("log interval"), default=500)
     parser.add_argument(
         "--save",
@@ -60,7 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --save: replace the run already in that folder",
     )
-    parser.add_argument("--json", metavar="PATH", help="write settings, final figures and history")
+    parser.add_argument(
+        "--json", type=output_file, metavar="PATH", help="write settings, final figures and history"
+    )
     parser.add_argument(
         "--checkpoint-seconds",
         type=non_negative_float("checkpoint interval"),

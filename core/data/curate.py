@@ -7,6 +7,7 @@ digest of the 784 bytes; hashing rows is cheaper than sorting them with ``np.uni
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -35,7 +36,8 @@ def row_hashes(images: np.ndarray) -> list[bytes]:
     list of bytes
         ``N`` digests; equal digests mean identical pixels.
     """
-    rows = np.ascontiguousarray(images, dtype=np.uint8).reshape(len(images), -1)
+    images = np.ascontiguousarray(images, dtype=np.uint8)
+    rows = images.reshape(len(images), math.prod(images.shape[1:]))  # also for 0 images
     return [hashlib.blake2b(r, digest_size=16).digest() for r in rows]
 
 

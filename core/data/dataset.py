@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from core.data.errors import DataError
+
 IMAGE_SHAPE = (28, 28)
 SPLITS = ("train", "valid", "test")
 
@@ -101,6 +103,26 @@ class Dataset:
     def num_classes(self) -> int:
         """Number of classes (10 for every built-in source)."""
         return len(self.class_names)
+
+    def empty_splits(self) -> list[str]:
+        """Names of the splits that hold no image, in the order train, valid, test."""
+        return [s for s in SPLITS if len(getattr(self, f"{s}_y")) == 0]
+
+    def check_trainable(self) -> None:
+        """Refuse a dataset a run cannot use: training needs train images and valid images.
+
+        Raises
+        ------
+        DataError
+            Naming the source and the empty split(s), when train or valid is empty.
+        """
+        empty = [s for s in self.empty_splits() if s != "test"]
+        if empty:
+            raise DataError(
+                self.provenance.source,
+                f"the {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty; "
+                "training needs train and valid images",
+            )
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(images, labels)`` of split ``"train"``, ``"valid"`` or ``"test"``."""

@@ -12,19 +12,23 @@ EMNIST sets keep their digits 0..9 only.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
-import io
 import math
+import os
 import re
+import stat
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO, NoReturn
 
 import numpy as np
 
 from core.data import curate
 from core.data.dataset import Dataset, Provenance
 from core.data.errors import DataError
+from core.data.limits import too_many_images
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -42,7 +46,7 @@ FASHION: tuple[str, ...] = (
     "Bag",
     "Ankle boot",
 )
-MAX_BYTES = 1 << 31
+CHUNK = 1 << 20
 
 _PATTERN = re.compile(
     r"^(?P<prefix>.*?)(?P<split>train|t10k|test)-(?P<kind>images|labels)"
@@ -56,26 +60,95 @@ def is_idx_name(path: Path) -> bool:
     return _PATTERN.match(path.name) is not None
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_upto(stream: BinaryIO, n: int) -> bytes:
+    """At most ``n`` bytes of ``stream``, read in chunks (never more than the stream holds)."""
+    chunks: list[bytes] = []
+    left = n
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_bytes(path: Path, kind: str) -> bytes:
+    """The (gunzipped) contents of an IDX file, reading no more than its header announces.
+
+    The header is read first and checked (magic, shape, image count within
+    :data:`~core.data.limits.MAX_IMAGES`); then at most the announced items plus one byte are
+    read, in chunks, so neither a sparse file nor a gzip bomb is ever read whole.
+    """
+    ndim = 3 if kind == "images" else 1
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise DataError(path, "not a regular file")
+            gz = f.read(2) == b"\x1f\x8b"
+            f.seek(0)
+            with gzip.GzipFile(fileobj=f) if gz else contextlib.nullcontext(f) as stream:
+                head = _read_upto(stream, 4 + 4 * ndim)
+                header, dims = _parse_header(head, path, kind)
+                expected = header + math.prod(dims)
+                if not gz and info.st_size > expected:
+                    _too_long(path, info.st_size - expected, dims)
+                data = head + _read_upto(stream, expected - header + 1)
     except FileNotFoundError:
         raise DataError(path, "no such file") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(path, f"truncated or corrupt gzip data ({exc})") from None
     except OSError as exc:
-        raise DataError(path, f"cannot read ({exc.strerror})") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as g:
-                data = g.read(MAX_BYTES + 1)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(path, f"truncated or corrupt gzip data ({exc})") from None
-        if len(data) > MAX_BYTES:
-            raise DataError(path, "decompresses to more than 2 GiB; not an IDX file")
+        raise DataError(path, f"cannot read ({exc.strerror or exc})") from None
+    if len(data) > expected:
+        raise DataError(
+            path,
+            f"decompresses to more than the {dims[0]:,} items the header announces "
+            f"({expected:,} bytes)",
+        )
     return data
 
 
+def _too_long(path: Path, extra: int, dims: tuple[int, ...]) -> NoReturn:
+    raise DataError(
+        path, f"{extra:,} unexpected bytes after the {dims[0]:,} items the header announces"
+    )
+
+
+def _parse_header(data: bytes, path: str | Path, kind: str) -> tuple[int, tuple[int, ...]]:
+    """Check an IDX header's magic, data type, shape and item count.
+
+    Returns
+    -------
+    tuple
+        ``(header_length, dims)``.
+    """
+    ndim = 3 if kind == "images" else 1
+    magic = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
+    if len(data) < 4:
+        raise DataError(path, f"too short for an IDX {kind} file ({len(data)} bytes)")
+    (found,) = struct.unpack(">I", data[:4])
+    if found != magic:
+        if data[:2] == b"\0\0" and data[3] == ndim and data[2] != 0x08:
+            raise DataError(path, f"IDX data type 0x{data[2]:02x} is not unsigned byte (0x08)")
+        raise DataError(
+            path, f"bad magic number 0x{found:08x}; an IDX {kind} file starts with 0x{magic:08x}"
+        )
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DataError(path, f"truncated header ({len(data)} bytes)")
+    dims = struct.unpack(f">{ndim}I", data[4:header])
+    if kind == "images" and dims[1:] != (28, 28):
+        raise DataError(path, f"images are {dims[1]}x{dims[2]}, expected 28x28")
+    problem = too_many_images(dims[0], kind)
+    if problem is not None:
+        raise DataError(path, problem)
+    return header, dims
+
+
 def parse_idx(data: bytes, path: str | Path, *, kind: str) -> np.ndarray:
-    """Parse IDX bytes, checking magic, dtype, dimensions and length.
+    """Parse IDX bytes, checking magic, dtype, dimensions, item count and length.
 
     Parameters
     ----------
@@ -96,23 +169,7 @@ def parse_idx(data: bytes, path: str | Path, *, kind: str) -> np.ndarray:
     DataError
         Naming ``path`` and what is wrong.
     """
-    ndim = 3 if kind == "images" else 1
-    magic = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
-    if len(data) < 4:
-        raise DataError(path, f"too short for an IDX {kind} file ({len(data)} bytes)")
-    (found,) = struct.unpack(">I", data[:4])
-    if found != magic:
-        if data[:2] == b"\0\0" and data[3] == ndim and data[2] != 0x08:
-            raise DataError(path, f"IDX data type 0x{data[2]:02x} is not unsigned byte (0x08)")
-        raise DataError(
-            path, f"bad magic number 0x{found:08x}; an IDX {kind} file starts with 0x{magic:08x}"
-        )
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(path, f"truncated header ({len(data)} bytes)")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    if kind == "images" and dims[1:] != (28, 28):
-        raise DataError(path, f"images are {dims[1]}x{dims[2]}, expected 28x28")
+    header, dims = _parse_header(data, path, kind)
     expected = header + math.prod(dims)
     if len(data) < expected:
         raise DataError(
@@ -121,18 +178,14 @@ def parse_idx(data: bytes, path: str | Path, *, kind: str) -> np.ndarray:
             f"but the file has {len(data):,} bytes",
         )
     if len(data) > expected:
-        raise DataError(
-            path,
-            f"{len(data) - expected:,} unexpected bytes after the "
-            f"{dims[0]:,} items the header announces",
-        )
+        _too_long(Path(path), len(data) - expected, dims)
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
 
 
 def read_idx(path: str | Path, *, kind: str) -> np.ndarray:
     """Read and validate one IDX file, gzipped or not (see :func:`parse_idx`)."""
     path = Path(path)
-    return parse_idx(_read_bytes(path), path, kind=kind)
+    return parse_idx(_read_bytes(path, kind), path, kind=kind)
 
 
 def _pair(images: Path) -> tuple[Path, Path]:

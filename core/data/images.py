@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.data.dataset import IMAGE_SHAPE
+from core.data.limits import MAX_PNG_BYTES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
@@ -34,6 +35,8 @@ SKIP_NOT_PNG = "not a PNG"
 SKIP_CORRUPT = "cannot decode (truncated or corrupt PNG)"
 SKIP_SIZE = "wrong size (not 28x28)"
 SKIP_MODE = "unsupported pixel mode (16-bit or float)"
+SKIP_TOO_BIG = f"too big for a 28x28 PNG (over {MAX_PNG_BYTES // 1024:,} KiB; not read)"
+CHUNK_BYTES = 16 << 20  # a work unit also ends at this many bytes of PNGs, bounding memory
 
 # Modes Pillow converts to 8-bit grayscale without losing meaning.
 _CONVERTIBLE = frozenset({"1", "P", "PA", "RGB", "RGBA", "RGBX", "LA", "La", "CMYK", "YCbCr"})
@@ -167,7 +170,8 @@ def decode_stream(
 
     The first chunk is decoded in this process; a ``spawn`` process pool starts only when a
     second chunk arrives, so small sets never pay for starting processes. At most
-    ``2 * workers`` chunks are in flight, so memory stays bounded for a 530k-file archive.
+    ``2 * workers`` chunks are in flight, and a chunk ends at ``chunk_size`` files or
+    :data:`CHUNK_BYTES` bytes, so memory stays bounded for a 530k-file archive and for big files.
 
     Parameters
     ----------
@@ -261,12 +265,15 @@ def _chunks(
     names: list[str] = []
     labs: list[int] = []
     blobs: list[bytes] = []
+    held = 0
     for name, lab, raw in items:
         names.append(name)
         labs.append(lab)
         blobs.append(raw)
-        if len(names) >= size:
+        held += len(raw)
+        if len(names) >= size or held >= CHUNK_BYTES:
             yield names, labs, blobs
             names, labs, blobs = [], [], []
+            held = 0
     if names:
         yield names, labs, blobs

@@ -21,7 +21,8 @@ import numpy as np
 from core.data import curate
 from core.data.dataset import Dataset, Provenance
 from core.data.errors import DataError
-from core.data.images import DecodedImages, SkipLog, decode_stream
+from core.data.images import SKIP_TOO_BIG, DecodedImages, SkipLog, decode_stream
+from core.data.limits import MAX_PNG_BYTES
 from core.data.safe_pickle import safe_load
 
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJ")
@@ -75,6 +76,9 @@ def _iter_archive(
                     if letter not in LETTERS:
                         skipped.add(SKIP_OUTSIDE, member.name)
                         continue
+                    if member.size > MAX_PNG_BYTES:  # the stream skips its data unread
+                        skipped.add(SKIP_TOO_BIG, member.name)
+                        continue
                     fh = tar.extractfile(member)
                     raw = fh.read() if fh is not None else b""
                     yield member.name, LETTERS.index(letter), raw
@@ -82,17 +86,30 @@ def _iter_archive(
             raise DataError(path, f"truncated or corrupt archive ({exc})") from None
 
 
-def _iter_folder(root: Path) -> Iterator[tuple[str, int, bytes]]:
+def _read_small(path: str) -> bytes | None:
+    """The file's bytes; None when it holds more than :data:`MAX_PNG_BYTES` (b"" if unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_PNG_BYTES:
+                return None
+            raw = f.read(MAX_PNG_BYTES + 1)
+    except OSError:
+        return b""
+    return None if len(raw) > MAX_PNG_BYTES else raw
+
+
+def _iter_folder(root: Path, skipped: SkipLog) -> Iterator[tuple[str, int, bytes]]:
     for label, letter in enumerate(LETTERS):
         folder = root / letter
         with os.scandir(folder) as it:
             entries = sorted((e for e in it if e.is_file()), key=lambda e: e.name)
         for entry in entries:
-            try:
-                raw = Path(entry.path).read_bytes()
-            except OSError:
-                raw = b""
-            yield f"{letter}/{entry.name}", label, raw
+            name = f"{letter}/{entry.name}"
+            raw = _read_small(entry.path)
+            if raw is None:
+                skipped.add(SKIP_TOO_BIG, name)
+            else:
+                yield name, label, raw
 
 
 def _check_classes(result: DecodedImages, path: Path, archive: bool) -> None:
@@ -181,8 +198,12 @@ def read_folder(
             raise DataError(folder, "empty class folder (no files)")
         total += n
     message = f"decoding {root.name}"
-    tick = None if progress is None else (lambda done: progress(done, total, message))
-    result = decode_stream(_iter_folder(root), workers=workers, progress=tick)
+    skipped = SkipLog()
+    tick = (
+        None if progress is None else (lambda done: progress(done + skipped.total, total, message))
+    )
+    result = decode_stream(_iter_folder(root, skipped), workers=workers, progress=tick)
+    result.skipped.merge(skipped)
     _check_classes(result, root, archive=False)
     return result
 

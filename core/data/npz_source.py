@@ -13,6 +13,7 @@ stored as float), never rescaled from 0..1. Labels must be integers 0..9.
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
@@ -21,12 +22,70 @@ import numpy as np
 from core.data import curate
 from core.data.dataset import Dataset, Provenance
 from core.data.errors import DataError
+from core.data.limits import IMAGE_BYTES, MAX_IMAGES, MAX_NPZ_MEMBER_BYTES, too_many_images
 
 SIX_KEYS = ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test")
 FOUR_KEYS = ("x_train", "y_train", "x_test", "y_test")
 POOL_KEYS = ("images", "labels")
 DIGITS: tuple[str, ...] = tuple("0123456789")
 LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJ")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _member_header(member: zipfile.ZipExtFile) -> tuple[tuple[int, ...], np.dtype, int]:
+    """``(shape, dtype, header length)`` from the start of one ``.npy`` member."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+    else:  # 2.0, and 3.0 (2.0 with a UTF-8 header; numpy writes it for unicode field names)
+        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+    return tuple(shape), dtype, member.tell()
+
+
+def check_members(path: Path) -> None:
+    """Read every member's ``.npy`` header and refuse, before numpy allocates, what is unsafe.
+
+    A member's declared shape decides what numpy allocates, so it is checked first: at most
+    :data:`~core.data.limits.MAX_IMAGES` rows, ``MAX_IMAGES`` x 784 values and
+    :data:`~core.data.limits.MAX_NPZ_MEMBER_BYTES` bytes, no Python objects, and no more than
+    the member's own (zip-declared) size. Non-array members are refused too (numpy would read
+    them whole).
+
+    Parameters
+    ----------
+    path:
+        The ``.npz`` file.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the member.
+    """
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            key = info.filename.removesuffix(".npy")
+            with zf.open(info) as member:
+                if member.read(len(NPY_MAGIC)) != NPY_MAGIC:
+                    raise DataError(path, f"not a valid .npz file ({key} is not a .npy array)")
+                member.seek(0)
+                shape, dtype, header = _member_header(member)
+            if dtype.hasobject:
+                raise DataError(path, "holds pickled Python objects, which are refused")
+            count = math.prod(shape)
+            nbytes = count * dtype.itemsize
+            problem = too_many_images(shape[0], "rows") if shape else None
+            if problem is None and (
+                count > MAX_IMAGES * IMAGE_BYTES or nbytes > MAX_NPZ_MEMBER_BYTES
+            ):
+                problem = (
+                    f"declares {nbytes:,} bytes; at most {MAX_IMAGES:,} images of 784 "
+                    f"values and {MAX_NPZ_MEMBER_BYTES:,} bytes are accepted"
+                )
+            if problem is None and header + nbytes > info.file_size:
+                problem = f"is truncated ({info.file_size:,} bytes for {nbytes:,} of data)"
+            if problem is not None:
+                raise DataError(path, f"{key} {dtype} {shape} {problem}")
 
 
 def _images(a: np.ndarray, path: Path, key: str) -> np.ndarray:
@@ -126,14 +185,15 @@ def load_npz(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(path, "no such file")
+        raise DataError(path, "not a regular file" if path.exists() else "no such file")
     with path.open("rb") as f:
         magic = f.read(6)
     if magic == b"\x93NUMPY":
         raise DataError(path, "is a single .npy array, not an .npz archive")
-    if magic[:2] != b"PK":
+    if magic[:4] not in ZIP_MAGICS:
         raise DataError(path, "not a valid .npz file (not a zip archive)")
     try:
+        check_members(path)
         with path.open("rb") as f, np.load(f, allow_pickle=False) as npz:
             return _load(npz, path, seed, train, valid, test, class_names, source)
     except DataError:

@@ -69,6 +69,8 @@ def detect_format(path: str | Path) -> str:
             return "idx"
         raise DataError(path, "folder holds neither letter folders A..J nor MNIST IDX files")
     if not path.is_file():
+        if path.exists():
+            raise DataError(path, "not a regular file or folder (a FIFO, socket or device)")
         raise DataError(path, "no such file or folder")
     if notmnist.is_archive_name(path):
         return "notmnist-archive"
@@ -220,7 +222,7 @@ def load_dataset(
     sanitize:
         Drop from valid/test the images that also occur in train (and test images in valid).
     seed:
-        Seed for shuffling and splitting.
+        Seed for shuffling and splitting, 0 to 2**32 - 1.
     use_cache:
         Read and write the curated cache in :func:`core.paths.cache_dir`.
     download:
@@ -243,6 +245,8 @@ def load_dataset(
     unknown = set(sizes) - set(SIZE_KEYS)
     if unknown:
         raise TypeError(f"unknown size argument(s): {', '.join(sorted(unknown))}")
+    if not 0 <= seed < 2**32:
+        raise DataError(None, f"seed {seed} is out of range (0 to {2**32 - 1})")
     sizes = {k: int(v) for k, v in sizes.items() if v is not None}
     path = None
     if spec not in KNOWN_SPECS:
@@ -250,6 +254,7 @@ def load_dataset(
         if not path.exists():
             known = ", ".join(KNOWN_SPECS)
             raise DataError(spec, f"no such file or folder, and not a known dataset ({known})")
+        detect_format(path)  # refuses what is not a dataset before the cache key fingerprints it
     key = None
     if use_cache:
         options = {"sizes": sizes, "seed": seed, "sanitize": sanitize}

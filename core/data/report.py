@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.dataset import SPLITS, Dataset
+from core.data.errors import DataError
 from core.data.normalize import PIXEL_OFFSET, PIXEL_SCALE
 
 OVERLAP_LABELS = {
@@ -63,7 +64,7 @@ def format_report(ds: Dataset) -> str:
     lines.append(f"per class per split ({', '.join(ds.class_names)}):")
     for split in SPLITS:
         counts = ds.class_counts(split)
-        cells = " ".join(f"{int(n):>{max(width, 6)}}" for n in counts)
+        cells = " ".join(f"{int(n):>{max(width, 6)}}" for n in counts) if counts.any() else "empty"
         lines.append(f"  {split:<5} {len(ds.split(split)[1]):>8,} | {cells}")
     if "overlap" in d:
         if "overlap_before_sanitize" in d:
@@ -84,8 +85,15 @@ def format_report(ds: Dataset) -> str:
         )
     for split in SPLITS:
         x, _ = ds.split(split)
+        if not len(x):
+            lines.append(f"{split}: empty")
+            continue
         mean, std = normalized_stats(x)
         lines.append(f"normalized {split}: mean {mean:+.3f}, std {std:.3f}")
+    try:
+        ds.check_trainable()
+    except DataError as exc:
+        lines.append(f"note: cannot train on this dataset: {exc.problem}")
     return "\n".join(lines)
 
 

@@ -88,6 +88,7 @@ class Trainer(LiveKnobs, CompiledSteps):
     def __init__(
         self, config: TrainConfig, dataset: Dataset, knob_plan: Sequence[KnobChange] = ()
     ) -> None:
+        dataset.check_trainable()
         config.validate(train_size=len(dataset.train_x))
         self.config = replace(config)  # the settings the run starts with; never changed
         self.dataset = dataset

@@ -347,3 +347,12 @@ def test_load_image_file_errors_name_the_file(tmp_path: Path) -> None:
         load_image_file(truncated)
     with pytest.raises(DataError, match="unreadable"):
         load_image_file(tmp_path)  # a folder
+
+
+def test_prepare_image_refuses_more_than_4096_pixels_a_side() -> None:
+    """The draw pad's and predict's preparation refuses giant arrays with one line."""
+    with pytest.raises(
+        ValueError, match=r"^image is 5000x10 pixels; the largest accepted is 4096x4096$"
+    ):
+        prepare_image(np.zeros((10, 5000), np.uint8), "letters")
+    assert prepare_image(np.zeros((4096, 8), np.uint8), "digits").shape == (28, 28)

@@ -74,3 +74,11 @@ def test_decode_stream_with_worker_processes_matches_in_process(glyphs, bad_file
     assert serial.skipped.counts == parallel.skipped.counts
     assert seen[-1] == len(items)
     assert seen == sorted(seen)
+
+
+def test_work_units_end_at_a_byte_bound_as_well_as_a_file_count():
+    """Forty 1 MB files make several work units, not one 40 MB unit."""
+    items = ((f"A/{i}.png", 0, bytes(1 << 20)) for i in range(40))
+    units = [blobs for _, _, blobs in images._chunks(items, 2000)]
+    assert sum(len(b) for b in units) == 40
+    assert max(sum(map(len, b)) for b in units) <= images.CHUNK_BYTES

@@ -71,3 +71,81 @@ def test_broken_pickle_names_the_file(tmp_path):
     with pytest.raises(DataError, match="not a valid pickle") as e:
         safe_load(f)
     assert e.value.path == str(f)
+
+
+class _Call:
+    """Pickles as ``func(*args)`` (with ``state`` for BUILD), as a hostile file would."""
+
+    def __init__(self, func, *args, state=None):
+        self.func, self.args, self.state = func, args, state
+
+    def __reduce__(self):
+        if self.state is None:
+            return self.func, self.args
+        return self.func, self.args, self.state
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (_Call(bytearray, 10_000_000), "a bytearray asks for 10,000,000 bytes"),
+        (
+            _Call(np._core.multiarray._reconstruct, np.ndarray, (10_000_000,), b"b"),
+            "an array of shape (10000000,) asks for 10,000,000 bytes",
+        ),
+        (
+            _Call(
+                np._core.multiarray._reconstruct,
+                np.ndarray,
+                (0,),
+                b"b",
+                state=(1, (2_000_000,), np.dtype("u1"), False, b""),
+            ),
+            "an array of shape (2000000,) asks for 2,000,000 bytes",
+        ),
+    ],
+    ids=["bytearray", "reconstruct", "array state"],
+)
+def test_sizes_beyond_what_the_file_can_hold_are_refused_before_allocating(
+    tmp_path, payload, words
+):
+    """A real pickle carries its data: a 60-byte file may not ask for megabytes."""
+    f = tmp_path / "bomb.pickle"
+    f.write_bytes(pickle.dumps(payload, protocol=4))
+    with pytest.raises(DataError, match="refused to load this pickle") as e:
+        safe_load(f)
+    assert words in str(e.value)
+    assert "nothing was allocated" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        (_Call(list, np.zeros(5, np.uint8)), "a list made from a ndarray"),
+        (_Call(bytearray, np.zeros(5, np.uint8)), "a bytearray made from an array"),
+        (_Call(__import__("_codecs").encode, "abc", "zlib"), "bytes not stored as latin1"),
+    ],
+    ids=["list of an array", "bytearray of an array", "encode with another codec"],
+)
+def test_allowed_calls_with_unexpected_arguments_are_refused(tmp_path, payload, words):
+    f = tmp_path / "odd.pickle"
+    f.write_bytes(pickle.dumps(payload, protocol=4))
+    with pytest.raises(DataError, match=words):
+        safe_load(f)
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_sets_bytearrays_and_big_arrays_load_at_every_protocol(tmp_path, protocol):
+    """Protocols 0-2 name builtins ``__builtin__``; a 4 MB array fits its own file's budget."""
+    obj = {
+        "set": {1, 2},
+        "frozen": frozenset([3]),
+        "raw": bytearray(b"ab"),
+        "big": np.arange(1_000_000, dtype=np.float32),
+    }
+    f = tmp_path / "ok.pickle"
+    f.write_bytes(pickle.dumps(obj, protocol=protocol))
+    got = safe_load(f)
+    assert got["set"] == {1, 2} and got["frozen"] == frozenset([3])
+    assert got["raw"] == bytearray(b"ab")
+    assert np.array_equal(got["big"], obj["big"])

@@ -347,25 +347,30 @@ def test_each_step_has_two_independent_halves(tiny_letters, preset, halves, bloc
 
 
 def test_batch_norm_normalizes_the_halves_with_the_whole_batch(tiny_letters):
-    """Halving the batch does not make batch norm per half-batch ("ghost" batch norm): the same
-    losses and moving statistics as the whole batch in one piece."""
+    """Halving the batch does not make batch norm per half-batch ("ghost" batch norm): the first
+    step's loss and the moving statistics it leaves are those of the whole batch in one piece.
+
+    Both come from the same weights, so they agree to float32 rounding on any CPU (per-half
+    statistics would move the loss by percents). Later steps are not compared: Adam's first
+    updates are about ``lr * sign(gradient)``, so a last-bit difference in a tiny gradient (the
+    halves add up in another order, differently on other CPUs) becomes an lr-sized weight change.
+    """
     import copy
 
-    def chunk(halves: bool) -> tuple[np.ndarray, list]:
+    def first_step(halves: bool) -> tuple[float, list[np.ndarray]]:
         trainer = Trainer(small_config("mnist-cnn-bn", dropout=0.0), tiny_letters)
         trainer._batch_halves = halves
-        rows = copy.deepcopy(trainer.schedule).next(6)
-        losses = [trainer._train_chunk(rows[:1])[0].numpy()]
-        # after one step, before Adam turns rounding differences into lr-sized weight changes
+        rows = copy.deepcopy(trainer.schedule).next(1)
+        loss = float(trainer._train_chunk(rows)[0].numpy()[0])
         moving = [w.numpy() for w in trainer.model.non_trainable_weights if "moving" in w.path]
-        losses.append(trainer._train_chunk(rows[1:])[0].numpy())
-        return np.concatenate(losses), moving
+        return loss, moving
 
-    (halved, halved_moving), (whole, whole_moving) = chunk(True), chunk(False)
+    (halved, halved_moving), (whole, whole_moving) = first_step(True), first_step(False)
     assert len(whole_moving) == 8  # mean and variance of four batch norms
-    np.testing.assert_allclose(halved, whole, rtol=2e-5)
+    assert halved == pytest.approx(whole, rel=1e-5)
     for got, want in zip(halved_moving, whole_moving, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        assert np.abs(want).max() > 0  # the step did move the statistics
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize(
