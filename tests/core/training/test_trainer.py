@@ -403,3 +403,15 @@ def test_dense_gradients_by_hand_match_the_tape_with_dropout(tiny_letters, prese
     np.testing.assert_allclose(hand_losses, tape_losses, rtol=1e-5)
     for got, want in zip(hand_weights, tape_weights, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-5 * max(1.0, float(np.abs(want).max())))
+
+
+def test_the_trainer_refuses_a_dataset_without_valid_images(tiny_letters):
+    import dataclasses
+
+    from core.data.errors import DataError
+
+    empty = dataclasses.replace(
+        tiny_letters, valid_x=tiny_letters.valid_x[:0], valid_y=tiny_letters.valid_y[:0]
+    )
+    with pytest.raises(DataError, match="valid split is empty"):
+        Trainer(small_config(), empty)
