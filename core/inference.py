@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tensorflow as tf
 
+from core.data.errors import DataError
 from core.gc_pause import paused_gc
 from core.image_prep import prepare_image
 
@@ -78,4 +79,11 @@ def load_predictor(run_dir: str | Path) -> Predictor:
     from core.runs.model import load_run
 
     model, meta = load_run(run_dir)
-    return Predictor(model, tuple(meta["class_names"]))
+    names = tuple(meta["class_names"])
+    outputs = int(model.output_shape[-1])
+    if outputs != len(names):
+        raise DataError(
+            Path(run_dir) / "settings.json",
+            f"{len(names)} class_names for a model with {outputs} outputs",
+        )
+    return Predictor(model, names)

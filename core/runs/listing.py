@@ -116,6 +116,8 @@ def read_run_info(path: str | Path) -> RunInfo:
             ref = None
         if ref is not None:
             steps_done = ref.step
+        elif not status.get("message"):
+            status["message"] = "interrupted before its first checkpoint; start it again"
     return RunInfo(
         id=path.name,
         path=path,
