@@ -8,8 +8,10 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QWidget,
 )
 
@@ -20,6 +22,12 @@ FALLBACK_SPECS = {
     "fonts-digits": "Digits 0-9 rendered from the fonts on this computer (built in)",
     "notmnist-small": "notMNIST small (download, ~19k hand-cleaned letters)",
     "mnist": "MNIST handwritten digits (download)",
+}
+
+# what the notMNIST download button offers, with sizes (the button itself fetches the first)
+NOTMNIST_DOWNLOADS = {
+    "notmnist-small": "notMNIST small: 8 MB, 18,700 images",
+    "notmnist": "notMNIST large + small: 256 MB, 530,000 images",
 }
 
 
@@ -58,13 +66,23 @@ class DatasetBox(QGroupBox):
         self.dataset_combo.activated.connect(
             lambda _i: self.dataset_selected.emit(self.dataset_spec(), False)
         )
-        self.download_notmnist = QPushButton("notMNIST", self)
+        self.download_notmnist = QToolButton(self)
+        self.download_notmnist.setText("notMNIST")
+        self.download_notmnist.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.download_notmnist.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        sizes = QMenu(self.download_notmnist)
+        for spec, text in NOTMNIST_DOWNLOADS.items():
+            sizes.addAction(text, lambda s=spec: self._download_spec(s))
+        self.download_notmnist.setMenu(sizes)
         self.download_mnist = QPushButton("MNIST", self)
         self.open_button = QPushButton("Open file…", self)
         self.download_notmnist.setIcon(icon("download"))
         self.download_mnist.setIcon(icon("download"))
         self.open_button.setIcon(icon("open"))
-        self.download_notmnist.setToolTip("Download notMNIST letters (once; then cached)")
+        self.download_notmnist.setToolTip(
+            "Download notMNIST letters once (then cached): the button fetches the small set "
+            f"({NOTMNIST_DOWNLOADS['notmnist-small']}); its arrow also offers the large one"
+        )
         self.download_mnist.setToolTip("Download MNIST digits (once; then cached)")
         self.open_button.setToolTip(
             "Use a dataset file: .npz, MNIST-format files, a notMNIST archive or folder, or the "
@@ -126,6 +144,9 @@ class DatasetBox(QGroupBox):
             (s for s in matches if s in ("notmnist-small", "mnist")),
             matches[0] if matches else family,
         )
+        self._download_spec(spec)
+
+    def _download_spec(self, spec: str) -> None:
         self.set_dataset_spec(spec)
         self.dataset_selected.emit(spec, True)
 

@@ -239,3 +239,15 @@ def test_live_knobs_match_the_model_that_is_built(name):
     has_dropout = bool(dropout_layers(build_model(spec, dropout=0.3)))
     assert ("dropout" in knobs) == has_dropout
     assert ("dropout" in knobs) == (spec.family != "logreg" and bool(spec.hidden))
+
+
+def test_the_notmnist_download_offers_both_sets_with_their_sizes(panel, qtbot):
+    texts = [a.text() for a in panel.download_notmnist.menu().actions()]
+    assert texts == [
+        "notMNIST small: 8 MB, 18,700 images",
+        "notMNIST large + small: 256 MB, 530,000 images",
+    ]
+    assert "8 MB" in panel.download_notmnist.toolTip()
+    with qtbot.waitSignal(panel.dataset_selected) as blocker:
+        panel.download_notmnist.menu().actions()[1].trigger()
+    assert blocker.args == ["notmnist", True]

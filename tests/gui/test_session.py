@@ -147,3 +147,22 @@ def test_a_knob_moved_before_the_trainer_exists_reaches_it(qtbot, tiny_dataset):
         session.set_knob("learning_rate", 0.25)  # the worker is still building the trainer
     assert [(e.name, e.new) for e in got] == [("learning_rate", 0.25)]
     assert got[0].step == 0
+
+
+def test_a_failed_download_keeps_the_loaded_dataset_usable(qtbot, tiny_dataset, app_settings):
+    from core.data.errors import DataError
+
+    def loader(spec, download=False, progress=None):
+        if download:
+            raise DataError(spec, "no network")
+        return tiny_dataset
+
+    w = make_window(qtbot, tiny_dataset, app_settings)
+    w.loader = loader
+    before = w.controls.dataset_spec()
+    w.load_dataset("notmnist-small", download=True)
+    qtbot.waitUntil(lambda: w.banner.isVisible(), timeout=WAIT)
+    assert "no network" in w.banner.text()
+    assert w.controls.dataset_spec() == before
+    assert w.controls.start_button.isEnabled()
+    assert w.dataset is tiny_dataset
