@@ -166,3 +166,18 @@ def test_a_failed_download_keeps_the_loaded_dataset_usable(qtbot, tiny_dataset, 
     assert w.controls.dataset_spec() == before
     assert w.controls.start_button.isEnabled()
     assert w.dataset is tiny_dataset
+
+
+def test_opening_a_past_run_shows_its_place_not_the_last_runs_speed(qtbot, window):
+    start(qtbot, window, "nn1024", 40)
+    finished(qtbot, window)
+    first = window.run_dir
+    start(qtbot, window, "logreg-sgd", 60)
+    finished(qtbot, window)
+    assert "steps/s" in window.status.texts()["speed"]
+    window.runs.open_run(first)
+    qtbot.waitUntil(lambda: window.opened_run is not None, timeout=WAIT)
+    window.pacer.paint(final=True)
+    assert window.status.texts()["step"] == "step 40 / 40"
+    assert window.status.texts()["speed"] == ""
+    assert "of 1,024" in window.weights.caption.text()
