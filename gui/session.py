@@ -14,6 +14,7 @@ folder. Nothing here imports TensorFlow: the factories import it lazily on the w
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,8 @@ class TrainingSession(QObject):
         self.worker: GeneratorWorker | None = None
         self.run_dir: str | None = None
         self.total_steps = 0
-        self._pending_knobs: dict[str, float] = {}
+        self._pending_knobs: dict[str, float] = {}  # moved before the trainer exists
+        self._pending_lock = threading.Lock()
         self._active = False
         self._paused = False
 
@@ -157,6 +159,7 @@ class TrainingSession(QObject):
 
         def stream() -> Iterator[Any]:
             trainer = factory(config, dataset, plan) if plan else factory(config, dataset)
+            self._hand_pending_knobs(trainer)
             yield TrainerReady(trainer, trainer.predictor())
             yield from recorded(trainer)
 
@@ -168,6 +171,7 @@ class TrainingSession(QObject):
 
         def stream() -> Iterator[Any]:
             trainer, recorder, notes = factory(path, dataset)
+            self._hand_pending_knobs(trainer)
             yield TrainerReady(trainer, trainer.predictor(), tuple(notes))
             yield from recorded(trainer, recorder)
 
@@ -177,6 +181,7 @@ class TrainingSession(QObject):
         if self._active:
             raise RuntimeError("a run is already going on")
         self.trainer = None  # the new run's arrives in TrainerReady (Stop before it cancels)
+        self._pending_knobs.clear()
         self.run_dir = None
         self.total_steps = total_steps
         worker = GeneratorWorker(stream)
@@ -199,9 +204,10 @@ class TrainingSession(QObject):
         """
         if not self._active:
             return
-        if self.trainer is None:
-            self._pending_knobs[name] = float(value)
-            return
+        with self._pending_lock:
+            if self.trainer is None:
+                self._pending_knobs[name] = float(value)
+                return
         self.trainer.set_knob(name, value)
 
     def toggle_pause(self) -> None:
@@ -260,13 +266,19 @@ class TrainingSession(QObject):
                 getattr(self, name).emit(ev)
                 return
 
-    def _trainer_ready(self, ready: TrainerReady) -> None:
-        self.trainer = ready.trainer
-        pending, self._pending_knobs = self._pending_knobs, {}
+    def _hand_pending_knobs(self, trainer: Any) -> None:
+        """Give ``trainer`` the knobs moved so far (any thread; they act at its first step)."""
+        with self._pending_lock:
+            pending, self._pending_knobs = self._pending_knobs, {}
         for name, value in pending.items():
             # a value the trainer refuses is one the model has no use for: dropped
             with contextlib.suppress(ValueError, KeyError):
-                self.trainer.set_knob(name, value)
+                trainer.set_knob(name, value)
+
+    def _trainer_ready(self, ready: TrainerReady) -> None:
+        with self._pending_lock:
+            self.trainer = ready.trainer
+        self._hand_pending_knobs(ready.trainer)  # moved while it was being built
         if ready.notes:
             self.notes.emit(list(ready.notes))
         if ready.predictor is not None:
