@@ -1,6 +1,7 @@
 """Benchmark 5: drawing pad image (280x280, ink on paper) to probabilities.
 
-Times :meth:`core.inference.Predictor.predict` per stroke for nn1024 and cnn3-pool and, as the
+Times :meth:`core.inference.Predictor.predict` per stroke for nn1024 and cnn3-pool (and the same
+with the "why" overlay on: predict, then :meth:`~core.inference.Predictor.saliency`) and, as the
 in-run baseline, Keras ``model.predict`` on the same prepared image; also reports how often the
 compiled function was traced (must stay 1). The shared host has busy spells of a few seconds
 that move one block's p95 threefold, so the presets take turns in five rounds of 60 strokes and
@@ -48,6 +49,12 @@ def latencies_ms(fn: object, images: list[np.ndarray], warmup: int = 5) -> list[
     return times
 
 
+def explained(predictor: object, image: np.ndarray) -> np.ndarray:
+    """The pad with its "why" overlay on: the answer, then the push map for that answer."""
+    p = predictor.predict(image, polarity="dark-on-light")
+    return predictor.saliency(p.seen, p.predicted)
+
+
 def run(quick: bool = False) -> dict:
     """Returns ``{nn1024_p95_ms, cnn3-pool_p95_ms}`` plus Keras-predict baselines and traces."""
     setup_env()
@@ -63,12 +70,14 @@ def run(quick: bool = False) -> dict:
         model = build_model(get_preset(name).model, 10, 0.0, seed=0)
         predictors[name] = Predictor(model, tuple("ABCDEFGHIJ"))
     times: dict[str, list[list[float]]] = {name: [] for name in PRESETS}
+    why: dict[str, list[list[float]]] = {name: [] for name in PRESETS}
     for r in range(rounds):
         strokes = images[r * per_round : (r + 1) * per_round]
         for name, pred in predictors.items():
             times[name].append(
                 latencies_ms(lambda im, p=pred: p.predict(im, polarity="dark-on-light"), strokes)
             )
+            why[name].append(latencies_ms(lambda im, p=pred: explained(p, im), strokes))
     out: dict = {}
     for name, pred in predictors.items():
         seen = [
@@ -82,6 +91,8 @@ def run(quick: bool = False) -> dict:
         out[f"{name}_median_ms"] = percentile([x for t in times[name] for x in t], 50)
         out[f"{name}_keras_predict_p95_ms"] = percentile(keras_ms, 95)
         out[f"{name}_traces"] = int(pred._probs.experimental_get_tracing_count())
+        out[f"{name}_why_p95_ms"] = median([percentile(t, 95) for t in why[name]])
+        out[f"{name}_why_traces"] = int(pred._saliency.experimental_get_tracing_count())
     out["seconds"] = clock()
     return out
 

@@ -52,6 +52,10 @@ class Predictor:
             lambda x: tf.nn.softmax(model(x, training=False)),
             input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)],
         )
+        self._saliency = tf.function(
+            lambda x, cls: _gradient_times_input(model, x, cls),
+            input_signature=[tf.TensorSpec([28, 28], tf.uint8), tf.TensorSpec([], tf.int32)],
+        )
         self.probabilities(np.zeros((1, 28, 28), np.uint8))  # trace now
 
     def probabilities(self, images28: np.ndarray) -> np.ndarray:
@@ -63,6 +67,22 @@ class Predictor:
             ]
         return np.concatenate(out) if out else np.zeros((0, len(self.class_names)), np.float32)
 
+    def saliency(self, seen: np.ndarray, cls: int) -> np.ndarray:
+        """Why the model scores class ``cls`` for the 28x28 image ``seen`` (255 = ink).
+
+        Gradient x input: each pixel's ink times the gradient of class ``cls``'s logit with
+        respect to that pixel, so a pixel's value is how much its ink pushes the class's score
+        up (positive) or down (negative) compared with a blank pad. For a linear model this is
+        exactly the class's weights times the ink (0..1). Returns a float32 (28, 28) array.
+        """
+        seen = np.asarray(seen, dtype=np.uint8)
+        if seen.shape != (28, 28):
+            raise ValueError(f"expected a 28x28 image, got {seen.shape}")
+        if not 0 <= int(cls) < len(self.class_names):
+            raise ValueError(f"class {cls} out of range for {len(self.class_names)} classes")
+        with paused_gc():  # the first call traces; see core.gc_pause
+            return self._saliency(seen, np.int32(cls)).numpy()
+
     def predict(self, image: np.ndarray, polarity: str | None = None) -> Prediction:
         """Classify one grayscale image of any size.
 
@@ -72,6 +92,22 @@ class Predictor:
         seen = prepare_image(np.asarray(image), self.style, polarity=polarity)
         probs = self.probabilities(seen[None])[0]
         return Prediction(probs, seen, int(probs.argmax()), self.class_names)
+
+
+def _gradient_times_input(model: keras.Model, seen: tf.Tensor, cls: tf.Tensor) -> tf.Tensor:
+    """Gradient x input of logit ``cls`` at the uint8 image ``seen``, in ink units (0..1).
+
+    The model's first layer turns uint8 pixels into floats; here the pixels are floats from the
+    start so the gradient can reach them, then the other layers run as in inference.
+    """
+    ink = tf.cast(seen, tf.float32)[None] / 255.0
+    with tf.GradientTape() as tape:
+        tape.watch(ink)
+        h = model.layers[0](ink * 255.0)
+        for layer in model.layers[1:]:
+            h = layer(h, training=False)
+        logit = h[0, cls]
+    return (tape.gradient(logit, ink) * ink)[0]
 
 
 def load_predictor(run_dir: str | Path) -> Predictor:

@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         """Classify drawings with ``predictor`` (a :class:`core.inference.Predictor`)."""
         self.predictor = predictor
         self.draw_pad.set_classifier(predictor.predict, predictor.class_names)
+        self.draw_pad.set_explainer(getattr(predictor, "saliency", None))
 
     # == messages ================================================================================
     def report_error(self, title: str, message: str, details: str = "") -> None:

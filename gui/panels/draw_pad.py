@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from gui.panels.draw_canvas import CANVAS_SIZE, DrawCanvas
 from gui.panels.image_grid import to_qimage
 from gui.panels.probability_chart import ProbabilityChart
+from gui.panels.why_view import WhyView
 
 __all__ = ["CANVAS_SIZE", "NO_MODEL_HINT", "Classifier", "DrawPad"]  # CANVAS_SIZE: tests
 
@@ -99,7 +100,7 @@ class DrawPad(QWidget):
             "Your drawing as the model receives it: cropped, centred and shrunk to 28x28 "
             "pixels, white = ink, like the training images."
         )
-        seen_caption = QLabel("What the model sees\n(28 × 28 pixels)", self)
+        self.seen_caption = seen_caption = QLabel("What the model sees\n(28 × 28 pixels)", self)
         seen_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         seen_caption.setStyleSheet("color: #505050;")
 
@@ -119,6 +120,8 @@ class DrawPad(QWidget):
         right.addStretch(1)
         right.addWidget(self.seen_label, 0, Qt.AlignmentFlag.AlignHCenter)
         right.addWidget(seen_caption)
+        self.why = WhyView(self)
+        right.addWidget(self.why.toggle, 0, Qt.AlignmentFlag.AlignHCenter)
         right.addStretch(1)
         right.addWidget(self.clear_button)
 
@@ -283,6 +286,11 @@ class DrawPad(QWidget):
         self.answer_label.setText(name)
         p = float(probs[predicted]) if 0 <= predicted < probs.size else float("nan")
         self.confidence_label.setText(f"{p:.0%} sure")
+        self.show_seen(seen)
+        self._set_status(f"The model says {name}. Keep drawing or press Clear.")
+
+    def show_seen(self, seen: np.ndarray) -> None:
+        """Show the 28x28 image the model saw (255 = ink), 4x."""
         if seen.ndim == 2 and seen.size:
             pix = QPixmap.fromImage(to_qimage(seen)).scaled(
                 SEEN_PX,
@@ -291,7 +299,10 @@ class DrawPad(QWidget):
                 Qt.TransformationMode.FastTransformation,
             )
             self.seen_label.setPixmap(pix)
-        self._set_status(f"The model says {name}. Keep drawing or press Clear.")
+
+    def set_explainer(self, fn: Any) -> None:
+        """Say why with ``fn(seen, class) -> (28, 28) push`` (see :mod:`gui.panels.why_view`)."""
+        self.why.set_explainer(fn)
 
     def _show_error(self, exc: BaseException) -> None:
         self._set_bars(np.zeros(len(self._class_names)), -1)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 BAR_COLOUR = "#8fb3d9"
@@ -25,6 +26,8 @@ class ProbabilityChart(pg.PlotWidget):
     top_text:
         The percentage written above the highlighted bar.
     """
+
+    bar_clicked = Signal(int)  # the class whose bar (or its column) was clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
@@ -82,6 +85,22 @@ class ProbabilityChart(pg.PlotWidget):
             self.top_text.setPos(top, float(heights[top]) + 0.01)
         else:
             self.top_text.setText("")
+
+    def class_at(self, pos: QPointF) -> int:
+        """The class whose column holds widget position ``pos``, or -1 outside the bars."""
+        x = self.getPlotItem().vb.mapSceneToView(self.mapToScene(pos.toPoint())).x()
+        i = round(x)
+        n = len(self.bars.opts["height"])
+        return i if 0 <= i < n and abs(x - i) <= 0.5 else -1
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on a bar's column asks for that class (the draw pad's "why" view)."""
+        i = self.class_at(event.position())
+        if event.button() == Qt.MouseButton.LeftButton and i >= 0:
+            self.bar_clicked.emit(i)
+            event.accept()
+            return
+        super().mousePressEvent(event)
 
     def heights(self) -> np.ndarray:
         """Heights of the bars as drawn (the probabilities shown)."""
