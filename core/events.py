@@ -52,6 +52,7 @@ class EvalMetrics:
     loss: float
     accuracy: float
     confusion: np.ndarray  # (classes, classes) int, rows = true class, columns = predicted
+    predicted: np.ndarray | None = None  # (N,) the class predicted for each image of the split
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ def wire_panels(w: MainWindow) -> None:
         names = w.dataset.class_names if w.dataset else tuple(map(str, range(10)))
         w.curves.add_eval(ev.step, ev.split, ev.loss, ev.accuracy)
         w.confusion.set_confusion(ev.confusion, names, ev.step, ev.split)
+        if ev.split == "valid" and ev.predicted is not None and w.dataset is not None:
+            x, y = w.dataset.split("valid")
+            if len(x) == len(ev.predicted):  # the images behind each cell, as evaluated now
+                w.confusion.set_examples(x, y, ev.predicted, split="valid")
         paint()
 
     def on_knob(ev: KnobChanged) -> None:

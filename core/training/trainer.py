@@ -241,6 +241,7 @@ class Trainer(LiveKnobs, CompiledSteps):
             loss,
             acc,
             confusion_matrix(y, predicted, self.dataset.num_classes),
+            predicted.astype(np.int16),
         )
 
     def snapshot(self) -> WeightSnapshot:

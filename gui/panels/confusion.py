@@ -144,7 +144,8 @@ class ConfusionPanel(QWidget):
         """The evaluated images (``(N, 28, 28)`` uint8) with their true and predicted classes.
 
         ``split`` names where they come from; the caption mentions it when the matrix shown is
-        of another split (the images arrive at the end of a run, matrices during it).
+        of another split (during a run the validation images come with each evaluation; the test
+        images at its end).
         """
         images = np.asarray(images)
         true = np.asarray(true).astype(np.int64).ravel()
@@ -192,8 +193,7 @@ class ConfusionPanel(QWidget):
         if not self._has_examples:
             self._shown = np.zeros(0, np.int64)
             self.examples.clear(
-                "The images behind each cell appear once the evaluated "
-                "images are available (at the end of the run)."
+                "The images behind each cell appear with the first evaluation of a run."
             )
             self.examples_label.setText(f"True {t} predicted as {p}")
             return

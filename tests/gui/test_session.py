@@ -181,3 +181,21 @@ def test_opening_a_past_run_shows_its_place_not_the_last_runs_speed(qtbot, windo
     assert window.status.texts()["step"] == "step 40 / 40"
     assert window.status.texts()["speed"] == ""
     assert "of 1,024" in window.weights.caption.text()
+
+
+def test_a_confusion_cell_shows_its_validation_images_during_the_run(qtbot, window):
+    evals = []
+    window.session.evaluated.connect(lambda ev: ev.split == "valid" and evals.append(ev))
+    start(qtbot, window, "logreg-sgd", 100_000)
+    qtbot.waitUntil(lambda: len(evals) >= 2, timeout=WAIT)
+    window.confusion.select_cell(0, 0)
+    last = evals[-1]
+    _x, y = window.dataset.split("valid")
+    expected = np.flatnonzero((y == 0) & (last.predicted == 0))
+    shown = window.confusion.example_indices()
+    assert window.running
+    assert len(shown) > 0
+    assert set(shown) <= set(expected)
+    assert "of true A predicted as A" in window.confusion.examples_text()
+    window.session.stop()
+    finished(qtbot, window)
