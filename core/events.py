@@ -53,6 +53,10 @@ class EvalMetrics:
     accuracy: float
     confusion: np.ndarray  # (classes, classes) int, rows = true class, columns = predicted
     predicted: np.ndarray | None = None  # (N,) the class predicted for each image of the split
+    # ReLU nets on the validation split: each first-layer unit's share of images it fired on,
+    # and how many units fired on none (dead); None and -1 otherwise
+    unit_activity: np.ndarray | None = None
+    dead_units: int = -1
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class WeightSnapshot:
     limit: float  # display levels are (-limit, +limit)
     labels: tuple[str, ...] = ()
     layer_size: int = 0  # units or filters in the layer (more than tiles when a sample is shown)
+    units: np.ndarray | None = None  # which units of the layer the tiles show, in tile order
 
 
 @dataclass(frozen=True)

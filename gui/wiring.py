@@ -39,6 +39,8 @@ def wire_panels(w: MainWindow) -> None:
         names = w.dataset.class_names if w.dataset else tuple(map(str, range(10)))
         w.curves.add_eval(ev.step, ev.split, ev.loss, ev.accuracy)
         w.confusion.set_confusion(ev.confusion, names, ev.step, ev.split)
+        if ev.split == "valid" and ev.dead_units >= 0:
+            w.weights.set_activity(ev.unit_activity, ev.dead_units)
         if ev.split == "valid" and ev.predicted is not None and w.dataset is not None:
             x, y = w.dataset.split("valid")
             if len(x) == len(ev.predicted):  # the images behind each cell, as evaluated now
@@ -58,6 +60,7 @@ def wire_panels(w: MainWindow) -> None:
     s.knob_changed.connect(on_knob)
     s.snapshot.connect(lambda ev: (w.weights.set_snapshot(ev), paint()))
     s.started.connect(lambda ev: setattr(w.pacer, "total_steps", ev.total_steps))
+    s.started.connect(lambda _ev: w.weights.set_activity(None, -1))
     s.finished.connect(on_finished)
     s.failed.connect(lambda _ev: paint())
     s.predictor_ready.connect(w.use_predictor)

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     import_tensorflow()
     from core.data.registry import load_dataset
     from core.inference import load_predictor
-    from core.training.trainer import confusion_matrix
+    from core.training.evaluation import confusion_matrix
 
     bar = TerminalProgress()
     try:

@@ -73,7 +73,13 @@ class StepLog:
         return self._data[: self.n]
 
 
-HEADER = (*StepLog.COLUMNS[:4], "valid_loss", "valid_accuracy", *StepLog.COLUMNS[4:])
+HEADER = (
+    *StepLog.COLUMNS[:4],
+    "valid_loss",
+    "valid_accuracy",
+    *StepLog.COLUMNS[4:],
+    "dead_units",
+)
 
 
 def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
@@ -94,6 +100,7 @@ def write_history_csv(path: Path, steps: StepLog, evals: list[dict]) -> None:
                 e.get("valid_loss", ""),
                 e.get("valid_accuracy", ""),
                 *(f"{v:.6g}" for v in row[4:]),
+                e.get("dead_units", ""),
             ]
         )
     data = out.getvalue().encode()
@@ -136,13 +143,15 @@ def read_history_csv(path: Path) -> tuple[np.ndarray, list[dict]]:
                     fallback = row[1] if name == "minibatch_cross_entropy" else math.nan
                     row.append(float(text) if text != "" else fallback)
                 if len(rec) >= 6 and rec[4] != "":
-                    evals.append(
-                        {
-                            "step": int(rec[0]),
-                            "valid_loss": float(rec[4]),
-                            "valid_accuracy": float(rec[5]),
-                        }
-                    )
+                    point = {
+                        "step": int(rec[0]),
+                        "valid_loss": float(rec[4]),
+                        "valid_accuracy": float(rec[5]),
+                    }
+                    dead = extra.get("dead_units")
+                    if dead is not None and dead < len(rec) and rec[dead] != "":
+                        point["dead_units"] = int(rec[dead])
+                    evals.append(point)
             except (ValueError, IndexError):
                 problems += 1
                 continue

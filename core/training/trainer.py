@@ -42,11 +42,11 @@ from core.threads import LANES
 from core.training.batches import BatchSchedule, ChunkSizer
 from core.training.config import LIVE_KNOBS, TrainConfig
 from core.training.dense_backprop import DenseBackprop
+from core.training.evaluation import Evaluator
 from core.training.knobs import LiveKnobs
-from core.training.step_loop import CompiledSteps, halves
+from core.training.step_loop import CompiledSteps
 from core.weights import choose_hidden_units, weight_display
 
-EVAL_BATCH = 1000
 # A mean cross-entropy this large means the logits differ by thousands: the weights have blown
 # up. With a too-large learning rate the loss often jumps to ~1e11 and then sinks back to a
 # finite plateau of dead ReLUs instead of ever becoming NaN, so a NaN check alone misses it.
@@ -61,13 +61,6 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     if name == "adam":
         return keras.optimizers.Adam(learning_rate=float(learning_rate))
     raise ValueError(f"unknown optimizer {name!r}")
-
-
-def confusion_matrix(true: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
-    """Counts with rows = true class and columns = predicted class."""
-    return np.bincount(true * num_classes + predicted, minlength=num_classes * num_classes).reshape(
-        num_classes, num_classes
-    )
 
 
 class Trainer(LiveKnobs, CompiledSteps):
@@ -141,10 +134,7 @@ class Trainer(LiveKnobs, CompiledSteps):
         )
         self.trace_count = 0
         self._step_loops: dict[bool, Any] = {}  # regularized? -> traced graph (see _step_loop)
-        self._logits = tf.function(
-            lambda x: tf.concat([self.model(half, training=False) for half in halves(x)], 0),
-            input_signature=[tf.TensorSpec([None, 28, 28], tf.uint8)],
-        )
+        self._evaluator = Evaluator(self.model, self._display_layer, self._display_kind == "hidden")
 
         self.live_knobs = self.preset.model.live_knobs()
         self._lock = threading.Lock()
@@ -220,28 +210,13 @@ class Trainer(LiveKnobs, CompiledSteps):
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """Logits for uint8 (N, 28, 28) images, evaluated in batches (no dropout)."""
-        out = [
-            self._logits(images[i : i + EVAL_BATCH]).numpy()
-            for i in range(0, len(images), EVAL_BATCH)
-        ]
-        return np.concatenate(out) if out else np.zeros((0, self.dataset.num_classes), np.float32)
+        return self._evaluator.logits(images, self.dataset.num_classes)
 
     def evaluate(self, split: str) -> EvalMetrics:
-        """Loss, accuracy and confusion matrix on a whole split (never with dropout)."""
+        """Loss, accuracy, confusion matrix (and unit activity) on a whole split, no dropout."""
         x, y = self.dataset.split(split)
-        logits = self.logits(x)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        loss = float(-log_probs[np.arange(len(y)), y].mean()) if len(y) else float("nan")
-        predicted = logits.argmax(axis=1)
-        acc = float((predicted == y).mean()) if len(y) else float("nan")
-        return EvalMetrics(
-            int(self.step.numpy()) - 1,
-            split,
-            loss,
-            acc,
-            confusion_matrix(y, predicted, self.dataset.num_classes),
-            predicted.astype(np.int16),
+        return self._evaluator.evaluate(
+            x, y, self.dataset.num_classes, int(self.step.numpy()) - 1, split
         )
 
     def snapshot(self) -> WeightSnapshot:
@@ -258,6 +233,7 @@ class Trainer(LiveKnobs, CompiledSteps):
             limit,
             labels,
             self._display_units,
+            self._units,
         )
 
     def predictor(self):
@@ -347,6 +323,7 @@ class Trainer(LiveKnobs, CompiledSteps):
                             "valid_accuracy": ev.accuracy,
                             "minibatch_loss": float(losses[-1]),
                             "minibatch_accuracy": float(accs[-1]),
+                            **({"dead_units": ev.dead_units} if ev.dead_units >= 0 else {}),
                         }
                     )
                     yield ev

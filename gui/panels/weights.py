@@ -72,6 +72,7 @@ class WeightsPanel(QWidget):
         super().__init__(parent)
         self.pending: WeightSnapshot | None = None
         self.shown: WeightSnapshot | None = None
+        self._dead_tiles: list[int] = []
         self.paint_count = 0
         self.caption = QLabel("Weights appear when training starts", self)
         self.caption.setObjectName("caption")
@@ -94,6 +95,14 @@ class WeightsPanel(QWidget):
         )
         self.view.addItem(self.colorbar, row=0, col=1)
         self.labels: list[pg.TextItem] = []
+        # dead units (active on no validation image at the last evaluation): a cross on the tile
+        self.activity: np.ndarray | None = None
+        self.dead_units = -1
+        self.dead_marks = pg.ScatterPlotItem(
+            symbol="x", size=10, pen=pg.mkPen("#111", width=1.5), brush=pg.mkBrush("#f2f2f2")
+        )
+        self.dead_marks.setZValue(5)
+        self.viewbox.addItem(self.dead_marks)
         self._range: tuple[int, int] = (0, 0)
         self.limit: float | None = None  # the colour levels drawn are (-limit, +limit)
 
@@ -102,6 +111,20 @@ class WeightsPanel(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.caption)
         layout.addWidget(self.view, 1)
+
+    def set_activity(self, activity: np.ndarray | None, dead: int) -> None:
+        """Each unit's share of validation images it fired on, and how many fired on none.
+
+        The crosses and the count are drawn at the next :meth:`flush`.
+        """
+        self.activity = None if activity is None else np.asarray(activity)
+        self.dead_units = int(dead)
+        if self.shown is not None and self.pending is None:
+            self.pending = self.shown
+
+    def dead_tiles(self) -> list[int]:
+        """Tile indices (in the shown mosaic) of units marked dead."""
+        return list(self._dead_tiles)
 
     def set_snapshot(self, snapshot: WeightSnapshot) -> None:
         """Keep ``snapshot`` to draw at the next :meth:`flush` (older pending ones are dropped)."""
@@ -118,6 +141,8 @@ class WeightsPanel(QWidget):
         self.shown = None
         self.limit = None
         self.image.clear()
+        self.activity, self.dead_units, self._dead_tiles = None, -1, []
+        self.dead_marks.setData([], [])
         self._set_labels((), (1, 1), (1, 1), [])
         self.caption.setText("Weights appear when training starts")
 
@@ -159,12 +184,30 @@ class WeightsPanel(QWidget):
         self._set_labels(tuple(snap.labels[k] for k in shown), snap.grid, snap.tile_shape, shown)
         cropped = (rows, cols) != tuple(snap.grid) and snap.kind != "output"
         more = f" · {rows * cols} shown" if cropped else ""
+        self._mark_dead(snap, rows, cols)
+        if self.dead_units >= 0 and snap.kind == "hidden":
+            more += f" · <b>{self.dead_units:,}</b> of {snap.layer_size:,} units dead"
         self.caption.setText(f"<b>Step {snap.step:,}</b> · {caption(snap)}{more}")
         self.caption.setToolTip(
             KIND_WORDS.get(snap.kind, snap.kind)
             + (" - enlarge the panel to see more" if cropped else "")
         )
         self.shown = snap
+
+    def _mark_dead(self, snap: WeightSnapshot, rows: int, cols: int) -> None:
+        """Cross the shown tiles whose unit fired on no validation image."""
+        self._dead_tiles = []
+        xs, ys = [], []
+        if snap.units is not None and self.activity is not None:
+            th, tw = snap.tile_shape
+            for k, unit in enumerate(np.asarray(snap.units)):
+                r, c = divmod(k, snap.grid[1])
+                if r < rows and c < cols and unit < len(self.activity) and not self.activity[unit]:
+                    top, left = tile_origin(k, snap.grid, snap.tile_shape)
+                    xs.append(left + tw / 2)
+                    ys.append(top + th / 2)
+                    self._dead_tiles.append(k)
+        self.dead_marks.setData(xs, ys)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Redraw the mosaic so as many tiles as fit are shown."""

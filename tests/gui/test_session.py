@@ -199,3 +199,28 @@ def test_a_confusion_cell_shows_its_validation_images_during_the_run(qtbot, wind
     assert "of true A predicted as A" in window.confusion.examples_text()
     window.session.stop()
     finished(qtbot, window)
+
+
+def test_a_learning_rate_that_kills_units_marks_them_and_counts_them(qtbot, app_settings, runs):
+    from conftest import synthetic_dataset
+
+    # learnable bars: at learning rate 2 most ReLU units die within a few steps, and the loss
+    # stays finite (on real letters a rate that high diverges first and the run stops)
+    window = make_window(qtbot, synthetic_dataset(), app_settings)
+    start(qtbot, window, "nn1024", 40, learning_rate=2.0)
+    finished(qtbot, window)
+    window.pacer.paint(final=True)
+    dead = window.weights.dead_units
+    assert window.last_failed is None
+    assert dead > 0
+    assert f"{dead:,}</b> of 1,024 units dead" in window.weights.caption.text()
+    snap = window.weights.shown
+    tiles = window.weights.dead_tiles()
+    assert tiles
+    assert all(window.weights.activity[snap.units[k]] == 0 for k in tiles)
+    rows, cols = window.weights.visible_grid(snap)
+    visible = [
+        k for k in range(len(snap.units)) if k // snap.grid[1] < rows and k % snap.grid[1] < cols
+    ]
+    unmarked = [k for k in visible if k not in tiles]
+    assert all(window.weights.activity[snap.units[k]] > 0 for k in unmarked)
