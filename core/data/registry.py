@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.data import cache, curate
+from core.data import cache, curate, drawings
 from core.data.dataset import Dataset
 from core.data.errors import DataError
 
@@ -248,11 +248,14 @@ def load_dataset(
     if not 0 <= seed < 2**32:
         raise DataError(None, f"seed {seed} is out of range (0 to {2**32 - 1})")
     sizes = {k: int(v) for k, v in sizes.items() if v is not None}
+    if spec in drawings.SPECS:  # your own drawings: read afresh every time, never cached
+        return drawings.DrawingStore(drawings.SPECS[spec]).dataset()
     path = None
     if spec not in KNOWN_SPECS:
         path = Path(spec).expanduser().resolve()
         if not path.exists():
             known = ", ".join(KNOWN_SPECS)
+            known += ", my-drawings-letters, my-drawings-digits"
             raise DataError(spec, f"no such file or folder, and not a known dataset ({known})")
         detect_format(path)  # refuses what is not a dataset before the cache key fingerprints it
     key = None
