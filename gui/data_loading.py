@@ -133,6 +133,7 @@ class DataLoading(QObject):
         w.samples.set_dataset(
             {s: ds.split(s) for s in ("train", "valid", "test")}, ds.class_names, report
         )
+        w.my_drawings.set_classes(ds.class_names)
         if w.predictor is None:
             w.draw_pad.set_classifier(None, ds.class_names)
 

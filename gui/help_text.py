@@ -48,6 +48,13 @@ PANEL_HELP: dict[str, tuple[str, str]] = {
         "The lesson-style log: minibatch loss and accuracy, validation accuracy and the final "
         "test accuracy, as printed in the original notebooks.",
     ),
+    "drawings": (
+        "My drawings",
+        "Letters or digits you drew on the pad and kept (Keep as…), with the label you gave "
+        "them: your own test set. After every run the log compares the model's test accuracy "
+        "with its accuracy on your drawings; a model can do much worse on your handwriting "
+        "than on its test split.",
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from gui.panels.curves import CurvesPanel
 from gui.panels.draw_pad import DrawPad
 from gui.panels.log_panel import LogPanel
 from gui.panels.misclassified import MisclassifiedPanel
+from gui.panels.my_drawings import MyDrawingsPanel
 from gui.panels.samples import SamplesPanel
 from gui.panels.weights import WeightsPanel
 from gui.status import Banner
@@ -33,6 +34,7 @@ def build_panels(w: MainWindow) -> None:
     w.confusion = ConfusionPanel()
     w.misclassified = MisclassifiedPanel()
     w.log = LogPanel()
+    w.my_drawings = MyDrawingsPanel()
     w.banner = Banner()
     w.tabs = QTabWidget()
     w.tabs.setDocumentMode(True)
@@ -42,6 +44,7 @@ def build_panels(w: MainWindow) -> None:
         ("confusion", w.confusion, "Confusion"),
         ("misclassified", w.misclassified, "Misclassified"),
         ("log", w.log, "Log"),
+        ("drawings", w.my_drawings, "My drawings"),
     )
     for _key, widget, title in tabs:
         w.tabs.addTab(widget, title)

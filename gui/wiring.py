@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.events import EvalMetrics, KnobChanged, RunFinished, StepMetrics
+from gui.panels.my_drawings import drawings_line
 from gui.tasks import ProgressFn
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ def wire_panels(w: MainWindow) -> None:
     s.finished.connect(on_finished)
     s.failed.connect(lambda _ev: paint())
     s.predictor_ready.connect(w.use_predictor)
+    w.draw_pad.keep_requested.connect(lambda: keep_drawing(w))
     s.state_changed.connect(lambda running, _paused: on_state(w, running))
 
 
@@ -82,22 +84,44 @@ def set_knob(w: MainWindow, name: str, value: float) -> None:
         w.banner.show_message(str(exc), "warning")
 
 
-def compute_test_results(w: MainWindow) -> None:
-    """Classify the test split with the trained model on a worker thread.
+def keep_drawing(w: MainWindow) -> None:
+    """Keep the pad's drawing in My drawings, with the label the learner confirms."""
+    pred = w.draw_pad.last_prediction()
+    if pred is None:
+        return
+    w.my_drawings.set_classes(w.draw_pad.class_names())
+    names = w.draw_pad.class_names()
+    kept = w.my_drawings.keep(pred.seen, names[pred.predicted], w.draw_pad.canvas.strokes)
+    if kept is not None:
+        w.statusBar().showMessage(f"Kept your {kept.label} in My drawings", 4000)
 
-    The confusion tab's examples and the misclassified gallery come from it.
+
+def compute_test_results(w: MainWindow) -> None:
+    """Classify the test split and your drawings with the trained model on a worker thread.
+
+    The confusion tab's examples and the misclassified gallery come from it, and one line
+    compares the test accuracy with the accuracy on the learner's own drawings.
     """
     if w.predictor is None or w.dataset is None:
         return
     predictor, ds = w.predictor, w.dataset
+    w.my_drawings.set_classes(ds.class_names)
+    mine_x, mine_y = w.my_drawings.arrays()
 
-    def work(_progress: ProgressFn) -> np.ndarray:
-        return predictor.probabilities(ds.test_x)
+    def work(_progress: ProgressFn) -> tuple[np.ndarray, np.ndarray]:
+        return predictor.probabilities(ds.test_x), predictor.probabilities(mine_x)
 
-    def done(probs: np.ndarray) -> None:
-        if w.dataset is ds:
-            predicted = probs.argmax(axis=1)
-            w.confusion.set_examples(ds.test_x, ds.test_y, predicted)
-            w.misclassified.set_results(ds.test_x, ds.test_y, predicted, probs, ds.class_names)
+    def done(result: tuple[np.ndarray, np.ndarray]) -> None:
+        probs, mine = result
+        if w.dataset is not ds:
+            return
+        predicted = probs.argmax(axis=1)
+        w.confusion.set_examples(ds.test_x, ds.test_y, predicted)
+        w.misclassified.set_results(ds.test_x, ds.test_y, predicted, probs, ds.class_names)
+        if len(mine_y):
+            test = float((predicted == ds.test_y).mean()) if len(ds.test_y) else float("nan")
+            line = f"test {test:.1%} · {drawings_line(mine, mine_y)}"
+            w.log.append(f"On your drawings: {line}")
+            w.statusBar().showMessage(line, 10_000)
 
     w.tasks.run(work, done)

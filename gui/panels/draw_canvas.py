@@ -63,6 +63,7 @@ class DrawCanvas(QWidget):
         )
         self._last: QPointF | None = None
         self._blank = True
+        self.strokes: list[list[tuple[float, float]]] = []  # since the last clear, as drawn
         self.placeholder = "Draw here"
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
@@ -88,6 +89,7 @@ class DrawCanvas(QWidget):
         self._image.fill(PAPER)
         self._last = None
         self._blank = True
+        self.strokes = []
         self.update()
 
     def canvas_size(self) -> int:
@@ -98,6 +100,7 @@ class DrawCanvas(QWidget):
     def begin(self, point: QPointF) -> None:
         """Start a stroke at ``point`` (canvas coordinates) with a round dot."""
         self._last = QPointF(point)
+        self.strokes.append([(round(point.x(), 1), round(point.y(), 1))])
         self._paint_segment(self._last, self._last)
         self.stroke_moved.emit()
 
@@ -108,6 +111,7 @@ class DrawCanvas(QWidget):
             return
         self._paint_segment(self._last, QPointF(point))
         self._last = QPointF(point)
+        self.strokes[-1].append((round(point.x(), 1), round(point.y(), 1)))
         self.stroke_moved.emit()
 
     def finish(self) -> None:

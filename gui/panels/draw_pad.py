@@ -59,6 +59,7 @@ class DrawPad(QWidget):
     """
 
     predicted = Signal(object)
+    keep_requested = Signal()
     DEBOUNCE_MS = 70
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -78,6 +79,13 @@ class DrawPad(QWidget):
         self.clear_button = QPushButton("Clear", self)
         self.clear_button.setToolTip("Wipe the canvas (Esc, Delete or Backspace)")
         self.clear_button.clicked.connect(self.clear)
+        self.keep_button = QPushButton("Keep as…", self)
+        self.keep_button.setToolTip(
+            "Keep this drawing, with the label you confirm, in your own test set "
+            "(the My drawings tab): see how the model does on your handwriting"
+        )
+        self.keep_button.setEnabled(False)
+        self.keep_button.clicked.connect(self.keep_requested)
 
         self.answer_label = QLabel("?", self)
         font = self.answer_label.font()
@@ -123,6 +131,7 @@ class DrawPad(QWidget):
         self.why = WhyView(self)
         right.addWidget(self.why.toggle, 0, Qt.AlignmentFlag.AlignHCenter)
         right.addStretch(1)
+        right.addWidget(self.keep_button)
         right.addWidget(self.clear_button)
 
         top = QHBoxLayout()
@@ -262,6 +271,8 @@ class DrawPad(QWidget):
         self.plot.set_bars(heights, top)
 
     def _show_empty(self) -> None:
+        self.keep_button.setEnabled(False)
+        self._last = None
         n = len(self._class_names)
         self._set_bars(np.zeros(n), -1)
         self.answer_label.setText("?")
@@ -277,6 +288,7 @@ class DrawPad(QWidget):
             )
 
     def _show_prediction(self, probs: np.ndarray, seen: np.ndarray, predicted: int) -> None:
+        self.keep_button.setEnabled(True)
         self._set_bars(probs, int(np.argmax(probs)))
         name = (
             self._class_names[predicted]
@@ -305,6 +317,7 @@ class DrawPad(QWidget):
         self.why.set_explainer(fn)
 
     def _show_error(self, exc: BaseException) -> None:
+        self.keep_button.setEnabled(False)
         self._set_bars(np.zeros(len(self._class_names)), -1)
         self.answer_label.setText("!")
         self.confidence_label.setText("")

@@ -224,3 +224,26 @@ def test_a_learning_rate_that_kills_units_marks_them_and_counts_them(qtbot, app_
     ]
     unmarked = [k for k in visible if k not in tiles]
     assert all(window.weights.activity[snap.units[k]] > 0 for k in unmarked)
+
+
+def test_keep_a_drawing_then_a_run_scores_the_model_on_your_drawings(
+    qtbot, window, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("GLYPH_LAB_DRAWINGS_DIR", str(tmp_path / "drawings"))
+    window.my_drawings.root = tmp_path / "drawings"
+    window.my_drawings.store = type(window.my_drawings.store)("letters", tmp_path / "drawings")
+    window.my_drawings.choose_label = lambda _title, names, suggested: "A"
+    start(qtbot, window, "logreg-sgd", 40)
+    finished(qtbot, window)
+    assert not window.draw_pad.keep_button.isEnabled()  # nothing drawn yet
+    for stroke in sample_strokes(window.dataset.class_names):
+        window.draw_pad.draw_stroke(stroke)
+    assert window.draw_pad.keep_button.isEnabled()
+    qtbot.mouseClick(window.draw_pad.keep_button, Qt.MouseButton.LeftButton)
+    (kept,) = window.my_drawings.found
+    assert kept.label == "A" and kept.strokes
+    np.testing.assert_array_equal(kept.image, window.draw_pad.last_prediction().seen)
+    start(qtbot, window, "logreg-sgd", 40)
+    finished(qtbot, window)
+    assert "On your drawings: test " in window.log.text()
+    assert "your 1 drawing " in window.log.text()
