@@ -28,3 +28,20 @@ def assert_same_dataset_shape(d: Dataset) -> None:
     """Helper used by tests: the dataset is a proper 10-class uint8 set."""
     assert d.train_x.dtype == np.uint8
     assert d.num_classes == 10
+
+
+@pytest.fixture(scope="session")
+def letters_npz(tiny_letters, tmp_path_factory):
+    """The tiny font letters as a six-key npz, the way a user brings a dataset to the CLI."""
+    d = tiny_letters
+    path = tmp_path_factory.mktemp("letters-npz") / "letters.npz"
+    np.savez(
+        path,
+        x_train=d.train_x,
+        y_train=d.train_y,
+        x_valid=d.valid_x,
+        y_valid=d.valid_y,
+        x_test=d.test_x,
+        y_test=d.test_y,
+    )
+    return path

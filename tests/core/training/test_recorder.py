@@ -153,22 +153,6 @@ def test_a_second_resume_of_a_run_in_training_is_refused(tiny_letters, tmp_path)
     recorder.close()
 
 
-@pytest.fixture
-def letters_npz(tiny_letters, tmp_path) -> Path:
-    d = tiny_letters
-    path = tmp_path / "letters.npz"
-    np.savez(
-        path,
-        x_train=d.train_x,
-        y_train=d.train_y,
-        x_valid=d.valid_x,
-        y_valid=d.valid_y,
-        x_test=d.test_x,
-        y_test=d.test_y,
-    )
-    return path
-
-
 def cli(*args: str, env: dict, **kw: object) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "main.py", *args],

@@ -30,23 +30,6 @@ from core.training.trainer import Trainer
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def letters_npz(tiny_letters, tmp_path_factory) -> Path:
-    """The tiny font letters as a six-key npz, the way a user brings a dataset to the CLI."""
-    d = tiny_letters
-    path = tmp_path_factory.mktemp("resume-data") / "letters.npz"
-    np.savez(
-        path,
-        x_train=d.train_x,
-        y_train=d.train_y,
-        x_valid=d.valid_x,
-        y_valid=d.valid_y,
-        x_test=d.test_x,
-        y_test=d.test_y,
-    )
-    return path
-
-
 def config(preset: str, run_dir: Path, **kw: object) -> TrainConfig:
     base = {
         "steps": 40,
