@@ -46,8 +46,12 @@ class TaskRunner(QObject):
         return task
 
     def __len__(self) -> int:
-        """How many tasks have not finished yet (so ``not runner`` means all are done)."""
-        return sum(not t.isFinished() for t in self.tasks)
+        """How many tasks are not done (so ``not runner`` means all are done).
+
+        A task counts until its ``finished`` slot has run on the GUI thread, which comes after
+        its result was delivered: a thread that has ended may still have a result on its way.
+        """
+        return len(self.tasks)
 
     def _prune(self) -> None:
         if isinstance(self.sender(), QThread):
