@@ -162,7 +162,7 @@ def train_in_window(
     t0 = time.perf_counter()
     window.start_training()
     if stop_after_s is not None:
-        QTimer.singleShot(int(stop_after_s * 1000), window.stop_training)
+        QTimer.singleShot(int(stop_after_s * 1000), window.session.stop)
     wait_until(app, lambda: not window.running, timeout_s, poll_ms=100)
     seconds = time.perf_counter() - t0
     gaps = probe.stop()
@@ -242,7 +242,7 @@ def run(quick: bool = False) -> dict:
             hz.append(r["repaint_hz"])
     events.close()
     window.session.toggle_pause()
-    window.stop_training()
+    window.session.stop()
     wait_until(app, lambda: not window.running and not window.tasks, 120)
     window.close()
     app.processEvents()
