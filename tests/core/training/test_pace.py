@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 
@@ -69,7 +70,7 @@ def test_a_pace_of_30_schedules_300_steps_over_10_seconds():
     sizes = [k for _, k, _ in pacing.calls]
     assert sizes == [2] * 150  # about one repaint's worth of steps per call
     assert starts[-1] + sizes[-1] / 30 == pytest.approx(10.0)
-    assert all(b - a == pytest.approx(2 / 30) for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == pytest.approx(2 / 30) for a, b in itertools.pairwise(starts))
     assert sum(clock.sleeps) == pytest.approx(starts[-1])
 
 
