@@ -29,7 +29,7 @@ from core.models.presets import PRESETS, get_preset
 from gui.panels.dataset_box import DatasetBox
 from gui.panels.knob import SLIDER_STEPS, Knob
 from gui.panels.knob_box import LiveKnobBox
-from gui.panels.pace_box import PaceCombo, StepButtons
+from gui.panels.pace_box import PaceCombo, step_buttons
 from gui.style import icon
 
 __all__ = ["SLIDER_STEPS", "ControlsPanel", "Knob"]  # Knob and SLIDER_STEPS live in gui.panels.knob
@@ -192,13 +192,11 @@ class ControlsPanel(QWidget):
         grid.addWidget(self.pause_button, 0, 1)
         grid.addWidget(self.stop_button, 1, 0)
         grid.addWidget(self.reset_button, 1, 1)
-        self.steps_row = StepButtons(self)
-        self.steps_row.step_requested.connect(self.step_requested)
-        self.step_button, self.step10_button = (
-            self.steps_row.step_button,
-            self.steps_row.step10_button,
-        )
-        grid.addWidget(self.steps_row, 2, 0, 1, 2)
+        self.step_button, self.step10_button = step_buttons(self)
+        self.step_button.clicked.connect(lambda: self.step_requested.emit(1))
+        self.step10_button.clicked.connect(lambda: self.step_requested.emit(10))
+        grid.addWidget(self.step_button, 0, 2)
+        grid.addWidget(self.step10_button, 1, 2)
         return grid
 
     # -- datasets ---------------------------------------------------------------------------------
@@ -336,7 +334,8 @@ class ControlsPanel(QWidget):
         self.start_button.setEnabled(idle and self._dataset_ready)
         self.pause_button.setEnabled(self._running)
         self.stop_button.setEnabled(self._running)
-        self.steps_row.setEnabled(self._running or self._dataset_ready)
+        self.step_button.setEnabled(self._running or self._dataset_ready)
+        self.step10_button.setEnabled(self._running or self._dataset_ready)
         # the live knobs stay as the preset's model left them (see LiveKnobBox.use_model)
 
     @property

@@ -8,7 +8,7 @@ has a shortcut (the Run menu's, :data:`PACE_KEYS`); the tooltips name them.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
 
 from core.training.pace import PACES
 
@@ -68,31 +68,13 @@ class PaceCombo(QComboBox):
         self.setCurrentIndex(index)
 
 
-class StepButtons(QWidget):
-    """*Step* and *Step x10*: training steps one at a time on a paused or new run.
-
-    Signals
-    -------
-    step_requested(int)
-        Run this many steps (1 or 10).
-    """
-
-    step_requested = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.step_button = QPushButton("Step", self)
-        self.step10_button = QPushButton("Step ×10", self)
-        self.step_button.setToolTip(
-            "Run one training step, then stay paused: a new run starts paused; a running one "
-            f"pauses first ({' or '.join(STEP_KEYS)})"
-        )
-        self.step10_button.setToolTip(
-            f"Run ten training steps, then stay paused ({STEP10_KEYS[0]})"
-        )
-        self.step_button.clicked.connect(lambda: self.step_requested.emit(1))
-        self.step10_button.clicked.connect(lambda: self.step_requested.emit(10))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.step_button)
-        layout.addWidget(self.step10_button)
+def step_buttons(parent: QWidget) -> tuple[QPushButton, QPushButton]:
+    """*Step* and *Step x10*: training steps one at a time on a paused or new run."""
+    step = QPushButton("Step", parent)
+    step10 = QPushButton("Step ×10", parent)
+    step.setToolTip(
+        "Run one training step, then stay paused: a new run starts paused, a running one "
+        f"pauses first ({' or '.join(STEP_KEYS)})"
+    )
+    step10.setToolTip(f"Run ten training steps, then stay paused ({STEP10_KEYS[0]})")
+    return step, step10

@@ -58,8 +58,4 @@ def weight_change(previous: WeightSnapshot | None, latest: WeightSnapshot) -> We
 
 def change_caption(change: WeightChange) -> str:
     """The caption over a change: which steps, and the largest change."""
-    steps = f"{change.steps:,} step{'s' * (change.steps != 1)}"
-    return (
-        f"<b>Change</b> from step {change.before:,} to {change.after:,} ({steps}) · "
-        f"largest ±{change.limit:.2g}"
-    )
+    return f"<b>Change</b> step {change.before:,} → {change.after:,} · largest ±{change.limit:.2g}"

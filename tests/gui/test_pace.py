@@ -213,7 +213,7 @@ def test_step_and_step_x10_advance_every_panel_and_the_change_view_shows_one_upd
         assert np.nanmax(np.abs(expected)) > 0  # one SGD step moved the weights
         largest = float(np.nanmax(np.abs(after.mosaic - before.mosaic)))
         assert window.weights.limit == pytest.approx(largest)
-        assert "Change</b> from step" in window.weights.caption.text()
+        assert f"Change</b> step {before.step} → {after.step}" in window.weights.caption.text()
 
     shows_change_of_the_last_two_snapshots(1)
 

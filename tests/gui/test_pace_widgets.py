@@ -1,4 +1,4 @@
-"""The change view, the pace picker and the banner's action button, without training."""
+"""The change view, the pace picker, the banner's action button and step dots, without training."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_the_change_is_the_difference_of_the_two_snapshots_with_its_gutters():
     assert change.limit == pytest.approx(0.05)
     tiles = output_tiles(after - before)
     assert tiles[3].max() == pytest.approx(0.02) and tiles[7].min() == pytest.approx(-0.05)
-    assert "from step 40 to 41 (1 step)" in change_caption(change)
+    assert "step 40 → 41 · largest ±0.05" in change_caption(change)
 
 
 def test_no_change_across_runs_or_layouts():
@@ -111,3 +111,23 @@ def test_the_banner_action_hides_it_and_calls_its_slot(qtbot):
     assert calls == [1] and banner.isHidden()
     banner.show_message("Diverged", "error")
     assert not banner.action.isVisibleTo(banner)
+
+
+def test_the_first_minibatch_points_are_dots_a_stepped_run_can_see(qtbot):
+    from gui.panels.curves import MAX_STEP_DOTS, CurvesPanel
+
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.start_run(300)
+    curves.add_step(0, 2.3, 0.1)  # one point: a line alone would draw nothing
+    curves.flush()
+    assert curves.items["loss_minibatch"].opts["symbol"] == "o"
+    assert curves.items["acc_minibatch"].opts["symbol"] == "o"
+    for step in range(1, MAX_STEP_DOTS + 1):
+        curves.add_step(step, 2.0, 0.2)
+    curves.flush()
+    assert curves.items["loss_minibatch"].opts["symbol"] is None  # a run: the line only
+    curves.start_run(300)
+    curves.add_step(0, 2.3, 0.1)
+    curves.flush()
+    assert curves.items["loss_minibatch"].opts["symbol"] == "o"
