@@ -8,7 +8,9 @@ PANEL_HELP: dict[str, tuple[str, str]] = {
         "Pick a dataset and one of the lesson's models (a preset), then press Start (Space). "
         "Learning rate, L2 lambda and dropout can be changed while the model trains: the change "
         "applies at the next step and is marked on the curves. 'Restrict training to n batches' "
-        "makes the model see the same few images again and again - watch it overfit.",
+        "makes the model see the same few images again and again - watch it overfit. 'Pace' "
+        "slows training down so you can watch it learn (Ctrl+1 to Ctrl+5); Step (N) and Step x10 "
+        "(Shift+N) run one or ten steps and pause.",
     ),
     "curves": (
         "Learning curves",
@@ -22,7 +24,8 @@ PANEL_HELP: dict[str, tuple[str, str]] = {
         "What the first layer looks for. Each tile is the weights from the 28x28 pixels to one "
         "unit: red = the pixel pushes the unit up, blue = pushes it down, white = ignored. For "
         "logistic regression there is one tile per class, and each slowly becomes a template of "
-        "its letter or digit.",
+        "its letter or digit. 'Change' shows what the last step(s) did instead: press Step and "
+        "see one SGD update.",
     ),
     "draw": (
         "Draw pad",

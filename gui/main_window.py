@@ -26,6 +26,8 @@ from gui.help_text import help_html
 from gui.layout import build_docks, build_panels, fit_docks
 from gui.menus import WindowMenus
 from gui.opened_run import OpenedRun
+from gui.pace_hint import PaceHint
+from gui.pacing import WindowPace
 from gui.pad_follower import PadFollower
 from gui.panels.runs_dialog import default_lister
 from gui.repaint import RepaintPacer
@@ -86,6 +88,7 @@ class MainWindow(QMainWindow):
         self.errors: list[tuple[str, str, str]] = []
         self.closing = False
         self._start_pending = False
+        self._start_steps = 0  # a Step pressed before TensorFlow loaded: start paused
 
         self.session = TrainingSession(trainer_factory, resume_factory, self)
         self.tasks = TaskRunner(lambda m, d: self.report_error("Error", m, d), self)
@@ -96,11 +99,13 @@ class MainWindow(QMainWindow):
         self.pacer = RepaintPacer(self.curves, self.weights, self.status, self)
         self.data = DataLoading(self)
         self.runs = RunHandling(self)
+        self.pace = WindowPace(self)
         self.menus = WindowMenus(self)
         self.narrator = RunNarrator(
             self.session, self.log, self.statusBar(), self.banner, self.report_error
         )
         self.pad_follower = PadFollower(self.draw_pad, self.session)
+        self.pace_hint = PaceHint(self.session, self.banner, self.pace, self.start_training)
         wire_panels(self)
         self._layout_restored = restore_window_settings(self)
         self.update_actions()
@@ -130,7 +135,7 @@ class MainWindow(QMainWindow):
         """TensorFlow is ready: start a run that waited for it."""
         if self._start_pending:
             self._start_pending = False
-            self.start_training()
+            self.start_training(self._start_steps)
 
     # == training ================================================================================
     @property
@@ -184,11 +189,12 @@ class MainWindow(QMainWindow):
         else:
             self.start_training()
 
-    def start_training(self) -> None:
+    def start_training(self, paused_steps: int = 0) -> None:
         """Start a run with the controls' settings (once TensorFlow and the data are ready).
 
         On an opened run whose starting settings the controls still show, the run is
-        repeated: its knob changes are replayed at the same steps.
+        repeated: its knob changes are replayed at the same steps. With ``paused_steps`` it
+        starts paused and runs that many steps (the Step button).
         """
         if self.running or self.dataset is None:
             return
@@ -198,7 +204,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message(f"Cannot start: {exc}", "warning")
             return
         if not self.tf_ready:
-            self._start_pending = True
+            self._start_pending, self._start_steps = True, paused_steps
             self.statusBar().showMessage("Starting as soon as TensorFlow has loaded…")
             self.import_tensorflow()
             return
@@ -210,7 +216,7 @@ class MainWindow(QMainWindow):
         self.log.append(start_line(cfg, self.dataset.name, len(plan)))
         self.banner.hide()
         self.statusBar().showMessage("Building the model…")
-        self.session.start(cfg, self.dataset, plan)
+        self.session.start(cfg, self.dataset, plan, paused_steps)
 
     def reset(self) -> None:
         """Drop any run, clear curves, weights and log, and restore the preset's values."""

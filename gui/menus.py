@@ -58,6 +58,7 @@ class WindowMenus:
         )
         for a in (self.start, self.stop, self.reset):
             run_menu.addAction(a)
+        self.step, self.step10 = w.pace.add_to_menu(self, run_menu)  # and the Pace submenu
 
         view_menu = bar.addMenu("&View")
         for dock in w.docks:

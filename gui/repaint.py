@@ -41,6 +41,8 @@ class RepaintPacer(QObject):
         super().__init__(parent)
         self.curves, self.weights, self.status = curves, weights, status
         self.total_steps = 0
+        # a paced run leaves the CPU idle: its mosaic may then follow every repaint (interval 0)
+        self.weights_interval = WEIGHTS_INTERVAL_S
         self.last_step: StepMetrics | None = None
         self._status_dirty = False
         self._status_at = 0.0  # perf_counter of the last status-bar update
@@ -67,7 +69,7 @@ class RepaintPacer(QObject):
         self._frames.append(now)
         due: list[float] = []  # seconds until a part skipped here may be drawn
         if self.weights.dirty:
-            wait = 0.0 if final else WEIGHTS_INTERVAL_S - (now - self._weights_at)
+            wait = 0.0 if final else self.weights_interval - (now - self._weights_at)
             if wait <= 0:
                 self.weights.flush()
                 self._weights_at = now

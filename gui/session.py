@@ -3,8 +3,9 @@
 A :class:`TrainingSession` owns the worker thread and the trainer. Panels never see either: they
 subscribe to the signals they need (``step``, ``evaluated``, ``snapshot`` ...), which arrive on
 the GUI thread, and the window talks to the run through :meth:`start`, :meth:`resume_run`,
-:meth:`toggle_pause`, :meth:`stop`, :meth:`cancel` and :meth:`set_knob`. A knob moved before the
-trainer exists waits in the session and reaches it as soon as it is built.
+:meth:`toggle_pause`, :meth:`stop`, :meth:`cancel`, :meth:`set_knob`, :meth:`set_pace` and
+:meth:`advance`. A knob moved, a pace chosen or a step asked for before the trainer exists waits
+in the session and reaches it as soon as it is built; the pace also holds for later runs.
 
 The worker builds the trainer (and the draw pad's predictor) off the GUI thread, then drains the
 trainer's events through the recorder (:mod:`core.training.recorder`), which writes the run
@@ -33,6 +34,7 @@ from core.events import (
     StepMetrics,
     WeightSnapshot,
 )
+from core.training.pace import check_pace
 from gui.worker import GeneratorWorker, worker_finished
 
 TrainerFactory = Callable[..., Any]
@@ -133,6 +135,9 @@ class TrainingSession(QObject):
         self.total_steps = 0
         self._pending_knobs: dict[str, float] = {}  # moved before the trainer exists
         self._pending_lock = threading.Lock()
+        self._pace: float | None = None  # steps per second for every run (None: full speed)
+        self._pace_late = False  # the pace changed while the new run's trainer was being built
+        self._pending_steps = 0  # steps asked for while the new run's trainer was being built
         self._active = False
         self._paused = False
 
@@ -153,13 +158,19 @@ class TrainingSession(QObject):
         return self._active and self._paused
 
     # -- starting ---------------------------------------------------------------------------------
-    def start(self, config: Any, dataset: Dataset, knob_plan: Sequence[Any] = ()) -> None:
-        """Start a new run of ``config`` on ``dataset`` (replaying ``knob_plan`` if given)."""
-        factory, plan = self.trainer_factory, tuple(knob_plan)
+    def start(
+        self, config: Any, dataset: Dataset, knob_plan: Sequence[Any] = (), paused_steps: int = 0
+    ) -> None:
+        """Start a new run of ``config`` on ``dataset`` (replaying ``knob_plan`` if given).
+
+        With ``paused_steps`` the run starts paused and runs that many steps (a Step button).
+        """
+        factory, plan, prepare = self.trainer_factory, tuple(knob_plan), self._prepare(paused_steps)
 
         def stream() -> Iterator[Any]:
             trainer = factory(config, dataset, plan) if plan else factory(config, dataset)
             self._hand_pending_knobs(trainer)
+            prepare(trainer)
             yield TrainerReady(trainer, trainer.predictor())
             yield from recorded(trainer)
 
@@ -167,15 +178,28 @@ class TrainingSession(QObject):
 
     def resume_run(self, run_dir: str | Path, dataset: Dataset, total_steps: int) -> None:
         """Continue the run in ``run_dir`` from its newest readable checkpoint."""
-        factory, path = self.resume_factory, str(run_dir)
+        factory, path, prepare = self.resume_factory, str(run_dir), self._prepare(0)
 
         def stream() -> Iterator[Any]:
             trainer, recorder, notes = factory(path, dataset)
             self._hand_pending_knobs(trainer)
+            prepare(trainer)
             yield TrainerReady(trainer, trainer.predictor(), tuple(notes))
             yield from recorded(trainer, recorder)
 
         self._launch(stream, total_steps)
+
+    def _prepare(self, paused_steps: int) -> Callable[[Any], None]:
+        """What the worker does to a new trainer before it runs: the pace, the steps asked for."""
+        pace = self._pace
+
+        def prepare(trainer: Any) -> None:
+            if pace is not None:
+                trainer.set_pace(pace)
+            if paused_steps > 0:
+                trainer.advance(paused_steps)
+
+        return prepare
 
     def _launch(self, stream: Callable[[], Iterator[Any]], total_steps: int) -> None:
         if self._active:
@@ -184,6 +208,7 @@ class TrainingSession(QObject):
         self._pending_knobs.clear()
         self.run_dir = None
         self.total_steps = total_steps
+        self._pace_late, self._pending_steps = False, 0
         worker = GeneratorWorker(stream)
         worker.event.connect(self._on_event)
         worker.failed.connect(self._on_worker_failed)
@@ -209,6 +234,37 @@ class TrainingSession(QObject):
                 self._pending_knobs[name] = float(value)
                 return
         self.trainer.set_knob(name, value)
+
+    @property
+    def pace(self) -> float | None:
+        """Steps per second the runs train at (None: full speed)."""
+        return self._pace
+
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """Train at ``steps_per_second`` (None: full speed), this run and the later ones.
+
+        The running run changes at its next compiled call (see :mod:`core.training.pace`).
+
+        Raises
+        ------
+        ValueError
+            Not None nor a positive finite number.
+        """
+        self._pace = check_pace(steps_per_second)
+        if self._active and self.trainer is None:
+            self._pace_late = True
+        elif self._active:
+            self.trainer.set_pace(self._pace)
+
+    def advance(self, steps: int) -> None:
+        """Run exactly ``steps`` more steps of the running run, then keep it paused."""
+        if not self._active or steps < 1:
+            return
+        if self.trainer is None:
+            self._pending_steps += steps
+            return
+        self.trainer.advance(steps)
+        self.state_changed.emit(True, True)
 
     def toggle_pause(self) -> None:
         """Pause the running run, or resume a paused one."""
@@ -279,6 +335,11 @@ class TrainingSession(QObject):
         with self._pending_lock:
             self.trainer = ready.trainer
         self._hand_pending_knobs(ready.trainer)  # moved while it was being built
+        if self._pace_late:
+            self.trainer.set_pace(self._pace)
+        if self._pending_steps:
+            self.trainer.advance(self._pending_steps)
+        self._pace_late, self._pending_steps = False, 0
         if ready.notes:
             self.notes.emit(list(ready.notes))
         if ready.predictor is not None:

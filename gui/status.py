@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QStatusBar,
     QToolButton,
     QVBoxLayout,
@@ -57,6 +60,7 @@ class StatusFields:
         self.speed = QLabel("", bar)
         self.fps = QLabel("", bar)
         self.elapsed = QLabel("", bar)
+        self.pace = QLabel("", bar)
         self.step.setToolTip("Training step of the total")
         self.speed.setToolTip("Training speed: steps and images per second")
         self.fps.setToolTip("How often the window redraws the curves (at most 12 per second)")
@@ -71,7 +75,7 @@ class StatusFields:
         bar.addWidget(self.busy_label)
         bar.addWidget(self.busy)
         bar.addWidget(self.provenance, 1)
-        for w in (self.step, self.speed, self.elapsed, self.fps):
+        for w in (self.pace, self.step, self.speed, self.elapsed, self.fps):
             w.setObjectName("statusField")
             bar.addPermanentWidget(w)
 
@@ -106,6 +110,11 @@ class StatusFields:
         """Show the window's redraw rate."""
         self.fps.setText(f"{fps:.0f} fps")
 
+    def set_pace(self, text: str, tip: str = "") -> None:
+        """Show the training pace (``"full speed"``, ``"pace 30 steps/s"``)."""
+        self.pace.setText(text)
+        self.pace.setToolTip(tip)
+
     def set_provenance(self, text: str) -> None:
         """Show the dataset's provenance line."""
         self.provenance.setText(text)
@@ -119,11 +128,12 @@ class StatusFields:
             "speed": self.speed.text(),
             "fps": self.fps.text(),
             "elapsed": self.elapsed.text(),
+            "pace": self.pace.text(),
         }
 
 
 class Banner(QFrame):
-    """A coloured strip with a message and a close button (hidden until used)."""
+    """A coloured strip with a message, an optional action button and a close button."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,19 +146,38 @@ class Banner(QFrame):
         close.setAutoRaise(True)
         close.setToolTip("Hide this message")
         close.clicked.connect(self.hide)
+        self.action = QPushButton("", self)
+        self.action.hide()
+        self.action.clicked.connect(self._act)
+        self._action_slot: Callable[[], object] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error") -> None:
-        """Show ``text``; ``kind`` is ``"error"``, ``"warning"`` or ``"info"`` (the colour)."""
+    def show_message(
+        self, text: str, kind: str = "error", action: tuple[str, Callable[[], object]] | None = None
+    ) -> None:
+        """Show ``text``; ``kind`` is ``"error"``, ``"warning"`` or ``"info"`` (the colour).
+
+        ``action`` is a button's ``(label, slot)``: a click hides the banner and calls the slot.
+        """
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
         self.label.setText(text)
+        self._action_slot = action[1] if action else None
+        self.action.setText(action[0] if action else "")
+        self.action.setVisible(action is not None)
         self.show()
+
+    def _act(self) -> None:
+        slot = self._action_slot
+        self.hide()
+        if slot is not None:
+            slot()
 
     def text(self) -> str:
         """The message shown."""

@@ -30,6 +30,8 @@ def wire_panels(w: MainWindow) -> None:
     c.dataset_selected.connect(lambda spec, dl: w.load_dataset(spec, download=dl))
     c.open_file_requested.connect(w.data.open_dataset_file)
     c.restrict.toggled.connect(w.curves.set_restricted)
+    c.pace_changed.connect(w.pace.set_pace)
+    c.step_requested.connect(w.pace.step)
 
     def on_step(ev: StepMetrics) -> None:
         w.pacer.note_step(ev)

@@ -28,7 +28,6 @@ from core.events import (
     Event,
     RunFailed,
     RunFinished,
-    RunPaused,
     RunStarted,
     StepMetrics,
     WeightSnapshot,
@@ -44,6 +43,7 @@ from core.training.config import LIVE_KNOBS, TrainConfig
 from core.training.dense_backprop import DenseBackprop
 from core.training.evaluation import Evaluator
 from core.training.knobs import LiveKnobs
+from core.training.pace import PacedSteps
 from core.training.step_loop import CompiledSteps
 from core.weights import choose_hidden_units, weight_display
 
@@ -63,7 +63,7 @@ def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimize
     raise ValueError(f"unknown optimizer {name!r}")
 
 
-class Trainer(LiveKnobs, CompiledSteps):
+class Trainer(LiveKnobs, PacedSteps, CompiledSteps):
     """Trains one model on one dataset; :meth:`run` yields events. Thread-safe controls.
 
     Parameters
@@ -143,6 +143,7 @@ class Trainer(LiveKnobs, CompiledSteps):
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._init_pacing()  # full speed; see set_pace and advance
         self.steps_log = StepLog()
         self.evals: list[dict] = []
         self.last_test: EvalMetrics | None = None
@@ -261,13 +262,9 @@ class Trainer(LiveKnobs, CompiledSteps):
             window: list[tuple[float, int]] = [(start, step)]
             chunks = ChunkSizer(cfg.steps_per_call, cfg.chunk_seconds)
             while step < cfg.steps and not self._stop.is_set():
-                if not self._running.is_set():
-                    yield RunPaused(step, True)
-                    while not self._running.wait(0.05):
-                        pass
-                    if self._stop.is_set():
-                        break
-                    yield RunPaused(step, False)
+                turn = yield from self._next_turn(step)  # the pace, a pause, single steps
+                if turn is None:
+                    break
                 yield from self._apply_knobs(step)
                 k = chunks.next(
                     min(
@@ -275,8 +272,10 @@ class Trainer(LiveKnobs, CompiledSteps):
                         _until_next(step, cfg.eval_every),
                         _until_next(step, cfg.snapshot_every),
                         self._until_plan(step),
+                        turn.limit,
                     )
                 )
+                self._begin_call(turn, k)
                 regularized = self._regularized()
                 l2, dropout = self._knob_now("l2"), self._knob_now("dropout")
                 train_chunk = self._step_loop(regularized)
@@ -312,7 +311,8 @@ class Trainer(LiveKnobs, CompiledSteps):
                     float(xents[-1]),
                 )
                 last = step - 1  # 0-based index of the step just done, as the lessons count
-                if last % cfg.snapshot_every == 0 or step == cfg.steps:
+                due = last % cfg.snapshot_every == 0 and not turn.granted
+                if due or step == cfg.steps or turn.snapshot:
                     yield self.snapshot()
                 if last % cfg.eval_every == 0 or step == cfg.steps:
                     ev = self.evaluate("valid")

@@ -29,6 +29,7 @@ from core.models.presets import PRESETS, get_preset
 from gui.panels.dataset_box import DatasetBox
 from gui.panels.knob import SLIDER_STEPS, Knob
 from gui.panels.knob_box import LiveKnobBox
+from gui.panels.pace_box import PaceCombo, step_buttons
 from gui.style import icon
 
 __all__ = ["SLIDER_STEPS", "ControlsPanel", "Knob"]  # Knob and SLIDER_STEPS live in gui.panels.knob
@@ -60,6 +61,10 @@ class ControlsPanel(QWidget):
         A live knob (``learning_rate``, ``l2``, ``dropout``) was changed by the learner.
     start_requested(), pause_requested(), stop_requested(), reset_requested()
         The run buttons.
+    pace_changed(object)
+        The learner picked a pace: steps per second, or None for full speed.
+    step_requested(int)
+        Run this many training steps, then stay paused.
     """
 
     dataset_selected = Signal(str, bool)
@@ -70,6 +75,8 @@ class ControlsPanel(QWidget):
     pause_requested = Signal()
     stop_requested = Signal()
     reset_requested = Signal()
+    pace_changed = Signal(object)
+    step_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,12 +156,15 @@ class ControlsPanel(QWidget):
         self.restrict_n = _spin(1, 10_000, "Number of batches to cycle over (1 to 10,000)", box)
         self.restrict.toggled.connect(lambda _on: self._update_enabled())
         self.seed = _spin(0, 2**31 - 1, "Random seed: the same seed gives the same run", box)
+        self.pace = PaceCombo(box)  # live: stays enabled during a run
+        self.pace.pace_chosen.connect(self.pace_changed)
         form = QFormLayout(box)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Steps", self.steps)
         form.addRow(self.restrict)
         form.addRow("n batches", self.restrict_n)
         form.addRow("Seed", self.seed)
+        form.addRow("Pace", self.pace)
         return box
 
     def _build_buttons(self) -> QGridLayout:
@@ -182,6 +192,11 @@ class ControlsPanel(QWidget):
         grid.addWidget(self.pause_button, 0, 1)
         grid.addWidget(self.stop_button, 1, 0)
         grid.addWidget(self.reset_button, 1, 1)
+        self.step_button, self.step10_button = step_buttons(self)
+        self.step_button.clicked.connect(lambda: self.step_requested.emit(1))
+        self.step10_button.clicked.connect(lambda: self.step_requested.emit(10))
+        grid.addWidget(self.step_button, 0, 2)
+        grid.addWidget(self.step10_button, 1, 2)
         return grid
 
     # -- datasets ---------------------------------------------------------------------------------
@@ -319,6 +334,8 @@ class ControlsPanel(QWidget):
         self.start_button.setEnabled(idle and self._dataset_ready)
         self.pause_button.setEnabled(self._running)
         self.stop_button.setEnabled(self._running)
+        self.step_button.setEnabled(self._running or self._dataset_ready)
+        self.step10_button.setEnabled(self._running or self._dataset_ready)
         # the live knobs stay as the preset's model left them (see LiveKnobBox.use_model)
 
     @property

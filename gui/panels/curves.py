@@ -47,6 +47,9 @@ DISPLAY_POINTS_PER_PIXEL = 1.0
 # has 1,000, and 2,000 dots plus 2,000 wide antialiased segments a frame made late repaints 4x
 # dearer than early ones: past this count the line is drawn 1 px wide, without dots.
 MAX_DOTS = 60
+# Minibatch points get small dots while there are this few: a run stepped one step at a time
+# shows each point (a single point of a line draws nothing).
+MAX_STEP_DOTS = 20
 # The accuracy axis shows 0..100 % with this much room below 0 and at least as much above 100,
 # where pyqtgraph needs half a label's height to keep the end labels on a short plot. Above 100
 # the room is as tall as a knob-marker label, so the labels hang there without covering a curve.
@@ -156,10 +159,16 @@ class CurvesPanel(QWidget):
         va_pen = self._valid_pen = pg.mkPen(style.VALIDATION, width=2)
         self._valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
         dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION, "symbolPen": None}
+        step_dot = {
+            "symbol": "o",
+            "symbolSize": 4,
+            "symbolBrush": style.MINIBATCH,
+            "symbolPen": None,
+        }
         self.items = {
-            "loss_minibatch": _curve(self.loss_plot, mb_pen, "minibatch"),
+            "loss_minibatch": _curve(self.loss_plot, mb_pen, "minibatch", **step_dot),
             "loss_valid": _curve(self.loss_plot, va_pen, "validation", **dot),
-            "acc_minibatch": _curve(self.acc_plot, mb_pen, "minibatch"),
+            "acc_minibatch": _curve(self.acc_plot, mb_pen, "minibatch", **step_dot),
             "acc_valid": _curve(self.acc_plot, va_pen, "validation", **dot),
             "acc_test": _curve(
                 self.acc_plot,
@@ -296,6 +305,10 @@ class CurvesPanel(QWidget):
                     if (item.opts["symbol"] == "o") != few:
                         item.setSymbol("o" if few else None)
                         item.setPen(self._valid_pen if few else self._valid_thin_pen)
+                if name in ("loss_minibatch", "acc_minibatch"):
+                    few = s.n <= MAX_STEP_DOTS
+                    if (item.opts["symbol"] is not None) != few:
+                        item.setSymbol("o" if few else None)
                 item.setData(s.x, s.y, skipFiniteCheck=True)
         for name, item in self._prev_items.items():
             s = self.previous.get(name)

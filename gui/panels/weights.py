@@ -1,8 +1,9 @@
 """The live weight mosaic: one ImageItem, levels (-limit, +limit), a diverging colour map.
 
 :meth:`WeightsPanel.set_snapshot` only keeps the newest
-:class:`~core.events.WeightSnapshot`; :meth:`WeightsPanel.flush` (the window's throttled
-repaint) draws it. For logistic regression the tiles are labelled with their class (A..J or 0..9).
+:class:`~core.events.WeightSnapshot` (and the one before it, for the *Change* view of
+:mod:`gui.panels.weight_change`); :meth:`WeightsPanel.flush` (the window's throttled repaint)
+draws it. For logistic regression the tiles are labelled with their class (A..J or 0..9).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from core.events import WeightSnapshot
+from gui.panels.weight_change import TINY_LIMIT, WeightChange, change_caption, weight_change
 
 MIN_TILE_PX = 29  # a 28-px tile and its gutter at full size: fewer tiles, but readable ones
 # The colour levels follow the snapshot's limit only once it has moved by more than this fraction:
@@ -73,11 +75,22 @@ class WeightsPanel(QWidget):
         self.pending: WeightSnapshot | None = None
         self.shown: WeightSnapshot | None = None
         self._dead_tiles: list[int] = []
+        self.latest: WeightSnapshot | None = None  # the newest snapshot and the one before it
+        self.previous: WeightSnapshot | None = None
+        self.change: WeightChange | None = None  # the change drawn (None: the weights are)
         self.paint_count = 0
         self.caption = QLabel("Weights appear when training starts", self)
         self.caption.setObjectName("caption")
         self.caption.setWordWrap(True)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.change_button = QToolButton(self)
+        self.change_button.setText("Change")
+        self.change_button.setCheckable(True)
+        self.change_button.setToolTip(
+            "Show what the last step(s) did to the weights: the newest snapshot minus the one "
+            "before (red: the weight grew, blue: it shrank). Use Step to see one SGD update."
+        )
+        self.change_button.toggled.connect(lambda _on: self.redraw())
 
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
@@ -109,7 +122,11 @@ class WeightsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.caption)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 4, 0)
+        header.addWidget(self.caption, 1)
+        header.addWidget(self.change_button)
+        layout.addLayout(header)
         layout.addWidget(self.view, 1)
 
     def set_activity(self, activity: np.ndarray | None, dead: int) -> None:
@@ -129,6 +146,13 @@ class WeightsPanel(QWidget):
     def set_snapshot(self, snapshot: WeightSnapshot) -> None:
         """Keep ``snapshot`` to draw at the next :meth:`flush` (older pending ones are dropped)."""
         self.pending = snapshot
+        self.previous, self.latest = self.latest, snapshot
+
+    def redraw(self) -> None:
+        """Draw the newest snapshot again (the Change view was switched on or off)."""
+        if self.latest is not None:
+            self.pending = self.latest
+            self.flush()
 
     @property
     def dirty(self) -> bool:
@@ -138,7 +162,7 @@ class WeightsPanel(QWidget):
     def clear(self) -> None:
         """Remove the mosaic."""
         self.pending = None
-        self.shown = None
+        self.shown = self.latest = self.previous = self.change = None
         self.limit = None
         self.image.clear()
         self.activity, self.dead_units, self._dead_tiles = None, -1, []
@@ -163,11 +187,20 @@ class WeightsPanel(QWidget):
         if snap is None:
             return
         self.paint_count += 1
-        limit = float(snap.limit) if np.isfinite(snap.limit) and snap.limit > 0 else 1.0
-        limit = shown_limit(self.limit, limit)
+        wanted = self.change_button.isChecked() and snap is self.latest
+        change = weight_change(self.previous, snap) if wanted else None
+        if change is not None:
+            mosaic, limit = change.mosaic, max(change.limit, TINY_LIMIT)
+        else:
+            mosaic = snap.mosaic
+            limit = float(snap.limit) if np.isfinite(snap.limit) and snap.limit > 0 else 1.0
+            limit = shown_limit(self.limit if self.change is None else None, limit)
+        if (change is None) != (self.change is None) or self.shown is None:
+            self.colorbar.getAxis("left").setLabel("weight" if change is None else "change")
+        self.change = change
         rows, cols = self.visible_grid(snap)
         th, tw = snap.tile_shape
-        image = snap.mosaic[: rows * (th + 1) - 1, : cols * (tw + 1) - 1]
+        image = mosaic[: rows * (th + 1) - 1, : cols * (tw + 1) - 1]
         self.image.setImage(image, levels=(-limit, limit), lut=self.lut, autoLevels=False)
         if limit != self.limit:
             self.colorbar.setLevels((-limit, limit))
@@ -187,7 +220,11 @@ class WeightsPanel(QWidget):
         self._mark_dead(snap, rows, cols)
         if self.dead_units >= 0 and snap.kind == "hidden":
             more += f" · <b>{self.dead_units:,}</b> of {snap.layer_size:,} units dead"
-        self.caption.setText(f"<b>Step {snap.step:,}</b> · {caption(snap)}{more}")
+        if change is not None:
+            self.caption.setText(change_caption(change) + more)
+        else:
+            later = " · change: after the next snapshot" if wanted else ""
+            self.caption.setText(f"<b>Step {snap.step:,}</b> · {caption(snap)}{more}{later}")
         self.caption.setToolTip(
             KIND_WORDS.get(snap.kind, snap.kind)
             + (" - enlarge the panel to see more" if cropped else "")
