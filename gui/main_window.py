@@ -24,6 +24,7 @@ from gui import style
 from gui.data_loading import DataLoading, Loader, default_loader
 from gui.help_text import help_html
 from gui.layout import build_docks, build_panels, fit_docks
+from gui.lesson_mode import LessonMode
 from gui.menus import WindowMenus
 from gui.opened_run import OpenedRun
 from gui.pad_follower import PadFollower
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         )
         self.pad_follower = PadFollower(self.draw_pad, self.session)
         wire_panels(self)
+        self.lessons = LessonMode(self)
         self._layout_restored = restore_window_settings(self)
         self.update_actions()
         if load_on_start:

@@ -20,8 +20,6 @@ from core.events import (
     StepMetrics,
 )
 
-TAIL = 5  # minibatch points averaged for an end-of-run figure (one point is noisy)
-
 
 @dataclass(frozen=True)
 class BaselinePoint:
@@ -113,7 +111,8 @@ class RunFacts:
 
         ``test`` and ``valid`` accuracy (0..1; the baseline step's ``test`` is its accuracy
         with the most images), the last ``valid_loss``, and ``train_loss``: the mean minibatch
-        cross-entropy of the last :data:`TAIL` points. A figure not shown yet is left out.
+        cross-entropy over the second half of the run (one minibatch's figure is too noisy to
+        compare two runs by). A figure not shown yet is left out.
         """
         out: dict[str, float] = {}
         if self.test_accuracy is not None:
@@ -123,7 +122,8 @@ class RunFacts:
         if self.valid_accuracy:
             out["valid"] = self.valid_accuracy[-1]
             out["valid_loss"] = self.valid_loss[-1]
-        tail = [v for v in self.cross_entropy[-TAIL:] if math.isfinite(v)]
+        half = self.cross_entropy[len(self.cross_entropy) // 2 :]
+        tail = [v for v in half if math.isfinite(v)]
         if tail:
             out["train_loss"] = sum(tail) / len(tail)
         return out
