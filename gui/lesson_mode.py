@@ -177,12 +177,21 @@ class LessonMode(QObject):
             self._waiting = None
             self.panel.set_result(f"Could not load {spec}: the banner above the curves says why.")
 
+    def prepare_step(self) -> None:
+        """Put the step's preset and values in the controls, and load its data if need be."""
+        step, w = self.step, self.w
+        if step is None or w.running:
+            return
+        if step.preset is not None:
+            w.controls.select_preset(step.preset)
+            w.controls.set_values(step.settings())
+        if w.data.spec != step.dataset:
+            w.controls.set_dataset_spec(step.dataset)
+            if w.dataset is not None:  # else the window loads the spec it shows when it starts
+                w.load_dataset(step.dataset)
+
     def _start_training(self) -> None:
-        step = self.step
-        assert step is not None
-        assert step.preset is not None
-        self.w.controls.select_preset(step.preset)
-        self.w.controls.set_values(step.settings())
+        self.prepare_step()
         self.w.tabs.setCurrentWidget(self.w.curves)
         self.w.start_training()
 

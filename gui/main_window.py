@@ -24,6 +24,8 @@ from gui import style
 from gui.data_loading import DataLoading, Loader, default_loader
 from gui.help_text import help_html
 from gui.layout import build_docks, build_panels, fit_docks
+from gui.lesson_lock import LessonLock
+from gui.lesson_menus import add_lesson_actions
 from gui.lesson_mode import LessonMode
 from gui.menus import WindowMenus
 from gui.opened_run import OpenedRun
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         self.pad_follower = PadFollower(self.draw_pad, self.session)
         wire_panels(self)
         self.lessons = LessonMode(self)
+        self.lock = LessonLock(self)
+        add_lesson_actions(self)
         self._layout_restored = restore_window_settings(self)
         self.update_actions()
         if load_on_start:

@@ -59,11 +59,11 @@ class WindowMenus:
         for a in (self.start, self.stop, self.reset):
             run_menu.addAction(a)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         for dock in w.docks:
             view_menu.addAction(dock.toggleViewAction())
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.action("What am I looking at?", w.show_help, ("F1",)))
         for title, text in PANEL_HELP.values():
             help_menu.addAction(self.action(title, lambda t=title, x=text: w.message(t, x)))
