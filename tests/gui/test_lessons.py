@@ -156,3 +156,22 @@ def test_overfitting_and_dropout_checks_turn_done_on_real_letters(
         w.lessons.earlier(),
     )
     assert w.controls.values()["dropout"] == pytest.approx(0.4)
+
+
+def test_the_glossary_opens_from_the_help_menu_and_from_a_link_and_shows_the_panel(qtbot, window):
+    window.menus.glossary.trigger()
+    dialog = window.glossary_dialog
+    assert dialog.isVisible() and dialog.list.count() >= 20
+    assert window.menus.help_menu.actions()[1] is window.menus.glossary
+    window.lesson_panel.text.linkActivated.emit("term:confusion-matrix")
+    assert dialog.title.text() == "Confusion matrix"
+    assert dialog.where.text() == "Where you see it: Confusion"
+    assert window.tabs.currentWidget() is window.curves
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.confusion
+    dialog.show_term("weights")
+    window.draw_dock.hide()
+    dialog.show_term("softmax")
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert window.draw_dock.isVisible()
+    dialog.close()
