@@ -31,6 +31,7 @@ from gui.menus import WindowMenus
 from gui.opened_run import OpenedRun
 from gui.pad_follower import PadFollower
 from gui.panels.runs_dialog import default_lister
+from gui.projector import ProjectorMode
 from gui.repaint import RepaintPacer
 from gui.run_config import run_config
 from gui.run_handling import RunHandling
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         wire_panels(self)
         self.lessons = LessonMode(self)
         self.lock = LessonLock(self)
+        self.projector = ProjectorMode(self)
         add_lesson_actions(self)
         self._layout_restored = restore_window_settings(self)
         self.update_actions()

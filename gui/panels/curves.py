@@ -153,8 +153,8 @@ class CurvesPanel(QWidget):
             "acc_valid": _curve(self.acc_plot, prev_pen),
         }
         mb_pen = pg.mkPen(style.MINIBATCH, width=1)
-        va_pen = self._valid_pen = pg.mkPen(style.VALIDATION, width=2)
-        self._valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
+        va_pen = self.valid_pen = pg.mkPen(style.VALIDATION, width=2)
+        self.valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
         dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION, "symbolPen": None}
         self.items = {
             "loss_minibatch": _curve(self.loss_plot, mb_pen, "minibatch"),
@@ -295,7 +295,7 @@ class CurvesPanel(QWidget):
                     few = s.n <= MAX_DOTS
                     if (item.opts["symbol"] == "o") != few:
                         item.setSymbol("o" if few else None)
-                        item.setPen(self._valid_pen if few else self._valid_thin_pen)
+                        item.setPen(self.valid_pen if few else self.valid_thin_pen)
                 item.setData(s.x, s.y, skipFiniteCheck=True)
         for name, item in self._prev_items.items():
             s = self.previous.get(name)

@@ -193,6 +193,7 @@ class LessonPanel(QWidget):
         while self._check_labels:
             label = self._check_labels.pop()
             self.checks_box.removeWidget(label)
+            label.hide()  # until Qt deletes it, a removed label would still paint at its place
             label.deleteLater()
         self._checks = step.checks
         for _check in step.checks:
