@@ -57,6 +57,12 @@ def test_every_step_of_a_track_runs_and_every_check_is_evaluated(qtbot, window, 
         assert all(s in (DONE, MISSED) for s in states), (step.id, states)
         result = window.lesson_panel.result.text()
         assert result.startswith("You: ") and "Lesson: " in result, (step.id, window.last_failed)
+        if step.kind == "baseline":  # 50, 100 and all 600 images; then the usual tabs
+            assert list(window.lesson_panel.baseline_curve.xData) == [50, 100, 600]
+            assert 0 < window.confusion.accuracy() < 1
+            assert window.misclassified.wrong_count() > 0
+        if step.kind == "data":
+            assert window.tabs.currentWidget() is window.samples
         if step.kind == "train":
             assert window.controls.preset_name() == step.preset
             assert window.last_finished is not None and not window.last_finished.stopped
