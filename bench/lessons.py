@@ -116,29 +116,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("letters", "digits"), help="one track only")
     parser.add_argument("--out", default=str(REPO / "bench" / "LESSONS.md"), help="table file")
     parser.add_argument("--readme", help="also put the table between the README's markers")
+    parser.add_argument(
+        "--results",
+        metavar="JSON",
+        help="write the table from the JSON line an earlier run printed, training nothing",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1:
         print("error: --scale must be more than 0 and at most 1", file=sys.stderr)
         return 2
     setup_env()
-    from core.data.registry import load_dataset
     from core.lessons.loader import tracks
     from core.lessons.track import Track
 
+    earlier = None
+    if args.results:
+        earlier = json.loads(Path(args.results).read_text("utf-8").strip().splitlines()[-1])
+        args.scale = earlier["scale"]
     chosen: list[Track] = [t for t in tracks().values() if args.only in (None, t.id)]
     rows, results, specs = [], {}, {}
     for track in chosen:
-        spec = getattr(args, track.id) or track.steps[0].dataset
-        specs[track.id] = spec
-        ds = load_dataset(spec)
+        if earlier is not None:
+            if track.id not in earlier["data"]:
+                continue
+            specs[track.id] = earlier["data"][track.id]
+        else:
+            from core.data.registry import load_dataset
+
+            specs[track.id] = getattr(args, track.id) or track.steps[0].dataset
+            ds = load_dataset(specs[track.id])
         for number, step in enumerate(track.steps, 1):
-            if step.kind == "train":
+            key = f"{track.id}/{step.id}"
+            if earlier is not None:
+                result = earlier["results"].get(key)
+            elif step.kind == "train":
                 result = run_step(step, ds, args.scale)
             elif step.kind == "baseline":
                 result = run_baseline(step, ds)
             else:
                 result = None
-            results[f"{track.id}/{step.id}"] = result
+            results[key] = result
             print(f"{track.id} {number:2d} {step.id:12s} {measured_text(result)}", file=sys.stderr)
             figure = f"{100 * step.figure_test:.1f}% test" if step.figure_test else step.figure
             rows.append(
