@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStatusBar
 from window_helpers import CADENCE, WAIT, make_window
 
 from core.data.dataset import Dataset, Provenance
@@ -181,3 +182,25 @@ def test_the_glossary_opens_from_the_help_menu_and_from_a_link_and_shows_the_pan
     qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
     assert window.draw_dock.isVisible()
     dialog.close()
+
+
+def test_the_log_says_the_learning_rate_once_it_has_decayed(qtbot):
+    from core.events import EvalMetrics, RunStarted, StepMetrics
+    from gui.panels.log_panel import LogPanel
+    from gui.run_log import RunNarrator
+    from gui.session import TrainingSession
+    from gui.status import Banner
+
+    session, log = TrainingSession(), LogPanel()
+    qtbot.addWidget(log)
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    RunNarrator(session, log, bar, Banner(), lambda *a: None)
+    confusion = np.zeros((2, 2), np.int64)
+    session.started.emit(RunStarted(3000, {"preset": "deep-decay"}, ("A", "B"), "", None))
+    for step, rate in ((0, 0.5), (999, 0.5), (1000, 0.45)):
+        session.step.emit(StepMetrics(step, 1.0, 0.5, rate, 1.0, 1.0, 1.0, 1.0))
+        session.evaluated.emit(EvalMetrics(step, "valid", 1.0, 0.5, confusion))
+    text = log.text()
+    assert text.count("Learning rate: ") == 1
+    assert text.rstrip().endswith("Validation accuracy: 50.0%\nLearning rate: 0.45")
