@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui.app", "open the window (the default)"),
     "data": ("core.cli.data_cmd", "build a dataset and print its curation report"),
     "presets": ("core.cli.presets_cmd", "list the lesson presets with the lesson's figures"),
+    "lessons": ("core.cli.lessons_cmd", "list the lesson tracks, or one track's steps"),
     "train": ("core.cli.train_cmd", "train a preset and print the lesson-style log"),
     "evaluate": ("core.cli.evaluate_cmd", "evaluate a saved model on a dataset's test split"),
     "predict": ("core.cli.predict_cmd", "classify image files with a saved model"),

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from gui import lesson_args
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
@@ -18,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the window command."""
     parser.add_argument("--dataset", help="dataset spec or file to open (default: the last one)")
     parser.add_argument("--preset", help="model preset to select (default: the last one)")
+    lesson_args.add_arguments(parser)
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -51,6 +54,10 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 def run(args: argparse.Namespace) -> int:
     """Open the window and run the event loop; returns the exit status."""
+    problem = lesson_args.check(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     app = create_app()
     from PySide6.QtCore import QTimer
 
@@ -61,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         window.controls.select_preset(args.preset)
     if getattr(args, "dataset", None):
         window.controls.set_dataset_spec(args.dataset)
+    lesson_args.apply(window, args)
     window.show()
 
     def load() -> None:

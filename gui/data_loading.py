@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from core import tf_import
@@ -31,11 +31,25 @@ def default_loader(
 
 
 class DataLoading(QObject):
-    """Imports TensorFlow once and loads datasets for ``window``, showing progress."""
+    """Imports TensorFlow once and loads datasets for ``window``, showing progress.
+
+    Signals
+    -------
+    ready(str)
+        A dataset is in use for the next runs (its spec, as :attr:`spec` holds it).
+    load_failed(str)
+        Loading this spec failed (the banner says why).
+    """
+
+    ready = Signal(str)
+    load_failed = Signal(str)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
+        self.spec: str | None = None  # the spec of the dataset in use
+        # refuse(spec) -> why a load is refused now (a teacher's lock), or None
+        self.refuse: Callable[[str], str | None] | None = None
         self.tf_ready = False
         self.tf_loading = False  # an import task is under way: Start waits for it
         self._token = 0  # the newest load; older ones' results are dropped
@@ -77,6 +91,12 @@ class DataLoading(QObject):
         w = self.w
         if w.running or not spec:
             return
+        why = self.refuse(spec) if self.refuse is not None else None
+        if why:
+            w.statusBar().showMessage(why, 8000)
+            if self.spec:
+                w.controls.set_dataset_spec(self.spec)
+            return
         self._token += 1
         token = self._token
         previous = w.controls.dataset_spec() if w.dataset is not None else None
@@ -104,6 +124,7 @@ class DataLoading(QObject):
             w.banner.show_message(
                 f"Could not load the dataset <b>{spec}</b>: {message}{hint}", "warning"
             )
+            self.load_failed.emit(spec)
 
         def done(ds: Dataset) -> None:
             if token == self._token:
@@ -136,6 +157,8 @@ class DataLoading(QObject):
         w.my_drawings.set_classes(ds.class_names)
         if w.predictor is None:
             w.draw_pad.set_classifier(None, ds.class_names)
+        self.spec = w.controls.dataset_spec()
+        self.ready.emit(self.spec)
 
     def open_dataset_file(self) -> None:
         """Ask for a dataset file or folder and load it."""

@@ -13,6 +13,7 @@ from gui.panels.confusion import ConfusionPanel
 from gui.panels.controls import ControlsPanel
 from gui.panels.curves import CurvesPanel
 from gui.panels.draw_pad import DrawPad
+from gui.panels.lesson import LessonPanel
 from gui.panels.log_panel import LogPanel
 from gui.panels.misclassified import MisclassifiedPanel
 from gui.panels.my_drawings import MyDrawingsPanel
@@ -36,6 +37,7 @@ def build_panels(w: MainWindow) -> None:
     w.log = LogPanel()
     w.my_drawings = MyDrawingsPanel()
     w.banner = Banner()
+    w.lesson_panel = LessonPanel()
     w.tabs = QTabWidget()
     w.tabs.setDocumentMode(True)
     w.tabs.addTab(w.curves, style.icon("curves"), "Curves")
@@ -85,12 +87,25 @@ def build_docks(w: MainWindow) -> None:
     w.controls_dock = _dock(w, "Controls", scroll, left, "controlsDock")
     w.weights_dock = _dock(w, "Weights", w.weights, right, "weightsDock")
     w.draw_dock = _dock(w, "Draw a character", w.draw_pad, right, "drawDock")
-    w.docks = (w.controls_dock, w.weights_dock, w.draw_dock)
+    w.lesson_dock = _dock(w, "Lesson", lesson_scroll(w.lesson_panel), left, "lessonDock")
+    w.splitDockWidget(w.lesson_dock, w.controls_dock, Qt.Orientation.Vertical)
+    w.lesson_dock.hide()  # View > Lesson, or --lesson, shows it
+    w.docks = (w.controls_dock, w.weights_dock, w.draw_dock, w.lesson_dock)
     w.splitDockWidget(w.weights_dock, w.draw_dock, Qt.Orientation.Vertical)
     w.resizeDocks([w.weights_dock, w.draw_dock], [45, 55], Qt.Orientation.Vertical)
     w.resizeDocks([w.controls_dock, w.weights_dock], [300, 380], Qt.Orientation.Horizontal)
     w.weights_dock.setToolTip(PANEL_HELP["weights"][1])
     w.draw_dock.setToolTip(PANEL_HELP["draw"][1])
+
+
+def lesson_scroll(panel: QWidget) -> QScrollArea:
+    """The lesson panel in a scroll area that keeps its width (a long step text scrolls)."""
+    scroll = QScrollArea()
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll
 
 
 def fit_docks(w: MainWindow) -> None:

@@ -24,12 +24,16 @@ from gui import style
 from gui.data_loading import DataLoading, Loader, default_loader
 from gui.help_text import help_html
 from gui.layout import build_docks, build_panels, fit_docks
+from gui.lesson_lock import LessonLock
+from gui.lesson_menus import add_lesson_actions
+from gui.lesson_mode import LessonMode
 from gui.menus import WindowMenus
 from gui.opened_run import OpenedRun
 from gui.pace_hint import PaceHint
 from gui.pacing import WindowPace
 from gui.pad_follower import PadFollower
 from gui.panels.runs_dialog import default_lister
+from gui.projector import ProjectorMode
 from gui.repaint import RepaintPacer
 from gui.run_config import run_config
 from gui.run_handling import RunHandling
@@ -107,6 +111,10 @@ class MainWindow(QMainWindow):
         self.pad_follower = PadFollower(self.draw_pad, self.session)
         self.pace_hint = PaceHint(self.session, self.banner, self.pace, self.start_training)
         wire_panels(self)
+        self.lessons = LessonMode(self)
+        self.lock = LessonLock(self)
+        self.projector = ProjectorMode(self)
+        add_lesson_actions(self)
         self._layout_restored = restore_window_settings(self)
         self.update_actions()
         if load_on_start:

@@ -60,11 +60,11 @@ class WindowMenus:
             run_menu.addAction(a)
         self.step, self.step10 = w.pace.add_to_menu(self, run_menu)  # and the Pace submenu
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         for dock in w.docks:
             view_menu.addAction(dock.toggleViewAction())
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.action("What am I looking at?", w.show_help, ("F1",)))
         for title, text in PANEL_HELP.values():
             help_menu.addAction(self.action(title, lambda t=title, x=text: w.message(t, x)))

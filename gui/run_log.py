@@ -73,6 +73,7 @@ class RunNarrator(QObject):
         self.log, self.bar, self.banner = log, status_bar, banner
         self.report_error = report_error
         self.last_step: StepMetrics | None = None
+        self.first_rate: float | None = None  # the run's first learning rate
         self.last_finished: RunFinished | None = None
         self.last_failed: RunFailed | None = None
         session.started.connect(self.on_started)
@@ -86,7 +87,7 @@ class RunNarrator(QObject):
 
     def on_started(self, ev: RunStarted) -> None:
         """A run began: say where it is saved."""
-        self.last_step = None
+        self.last_step = self.first_rate = None
         self.last_finished = self.last_failed = None
         where = f" (saved in {ev.run_dir})" if ev.run_dir else ""
         self.bar.showMessage(f"Training…{where}", 4000)
@@ -94,6 +95,8 @@ class RunNarrator(QObject):
     def on_step(self, ev: StepMetrics) -> None:
         """Remember the newest minibatch figures for the next evaluation's lines."""
         self.last_step = ev
+        if self.first_rate is None:
+            self.first_rate = ev.learning_rate
 
     def on_evaluated(self, ev: EvalMetrics) -> None:
         """The lesson's three lines at a validation point; the test accuracy at the end."""
@@ -101,7 +104,10 @@ class RunNarrator(QObject):
             self.log.append(f"Test accuracy: {100 * ev.accuracy:.1f}%")
         elif self.last_step is not None:
             s = self.last_step
-            self.log.append_lines(lesson_lines(ev.step, s.loss, s.accuracy, ev.accuracy))
+            lines = lesson_lines(ev.step, s.loss, s.accuracy, ev.accuracy)
+            if s.learning_rate != self.first_rate:  # decayed or moved: say where it is now
+                lines.append(f"Learning rate: {s.learning_rate:.4g}")
+            self.log.append_lines(lines)
 
     def on_knob(self, ev: KnobChanged) -> None:
         """A knob changed: one line with the step it took effect at."""

@@ -16,12 +16,25 @@ from typing import Any
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the snapshot command."""
     parser.add_argument("--preset", default="nn1024-l2", help="model preset (default nn1024-l2)")
-    parser.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
+    parser.add_argument(
+        "--steps", type=int, help="training steps (default 300; with --lesson, the step's own)"
+    )
     parser.add_argument("--out", required=True, help="PNG file to write")
     parser.add_argument("--size", default="1600x1000", help="window size WxH (default 1600x1000)")
     parser.add_argument("--dataset", help="dataset spec or file (default: the preset's dataset)")
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="give up after this many seconds (default 900)"
+    )
+    parser.add_argument("--projector", action="store_true", help="take it in projector mode")
+    parser.add_argument(
+        "--lesson", metavar="TRACK", help="run a lesson step from the lesson panel instead"
+    )
+    parser.add_argument("--step", type=int, default=1, help="with --lesson: the step (default 1)")
+    parser.add_argument(
+        "--grab-at",
+        type=int,
+        metavar="STEP",
+        help="take the screenshot mid-run, once training passes this step (then stop)",
     )
 
 
@@ -70,16 +83,38 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
 
 
 def take_snapshot(
-    window: Any, *, preset: str, steps: int, dataset: str, out: str | Path, timeout: float = 900.0
+    window: Any,
+    *,
+    preset: str,
+    steps: int | None,
+    dataset: str,
+    out: str | Path,
+    timeout: float = 900.0,
+    lesson: tuple[str, int] | None = None,
+    grab_at: int | None = None,
 ) -> Path:
-    """Drive ``window`` (a MainWindow): load, train ``steps`` steps, draw, save ``out``."""
+    """Drive ``window`` (a MainWindow): load, train, draw, save ``out``.
+
+    With ``lesson`` (track, 0-based step) the run starts from the lesson panel's "Run this
+    step" and ``dataset`` is the step's; with ``grab_at`` the screenshot is taken once the
+    run passes that step, and the run is stopped after it.
+    """
     start = time.monotonic()
 
     def left() -> float:
         return max(1.0, timeout - (time.monotonic() - start))
 
-    window.controls.select_preset(preset)
-    window.controls.set_values({"steps": steps})
+    if lesson is not None:
+        window.lessons.open(*lesson)
+        window.lessons.show_panel()
+        dataset = window.lessons.step.dataset
+        if steps is not None:
+            window.run_overrides["steps"] = steps
+    else:
+        window.controls.select_preset(preset)
+        window.controls.set_values({"steps": steps or 300})
+    at = [-1]
+    window.session.step.connect(lambda ev: at.__setitem__(0, ev.step))
     window.import_tensorflow()
     window.load_dataset(dataset, download=True)
     wait_until(
@@ -94,9 +129,15 @@ def take_snapshot(
     if window.dataset is None:
         raise RuntimeError(window.controls.data_status.text() or "the dataset did not load")
     wait_until(lambda: window.tf_ready or bool(window.errors), left(), "TensorFlow")
-    window.start_training()
+    if lesson is not None:
+        window.lessons.run_step()
+    else:
+        window.start_training()
     wait_until(lambda: window.running, left(), "the run to start")
-    wait_until(lambda: not window.running and not window.tasks, left(), "the run to finish")
+    if grab_at is not None:
+        wait_until(lambda: at[0] >= grab_at or not window.running, left(), f"step {grab_at}")
+    else:
+        wait_until(lambda: not window.running and not window.tasks, left(), "the run to finish")
     if window.last_failed is not None and not window.last_failed.diverged:
         raise RuntimeError(window.last_failed.message)
     for stroke in sample_strokes(window.dataset.class_names):
@@ -106,7 +147,10 @@ def take_snapshot(
     wait_until(lambda: True, 1, "")
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path), "PNG"):
+    saved = window.grab().save(str(path), "PNG")
+    window.session.stop()
+    wait_until(lambda: not window.running and not window.tasks, left(), "the run to stop")
+    if not saved:
         raise OSError(f"{path}: could not write the screenshot")
     return path
 
@@ -121,9 +165,18 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, KeyError) as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 2
-    if args.steps < 1:
+    if args.steps is not None and args.steps < 1:
         print("snapshot: --steps must be at least 1", file=sys.stderr)
         return 2
+    lesson = None
+    if args.lesson:
+        from gui import lesson_args
+
+        problem = lesson_args.check(argparse.Namespace(lesson=args.lesson, step=args.step))
+        if problem:
+            print(f"snapshot: {problem}", file=sys.stderr)
+            return 2
+        lesson = (args.lesson, args.step - 1)
     use_offscreen_if_headless()
     from gui.app import create_app
     from gui.main_window import MainWindow
@@ -140,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         window.resize(width, height)
         window.show()
         window.fit_docks()
+        window.projector.set_enabled(args.projector)
         try:
             path = take_snapshot(
                 window,
@@ -148,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
                 dataset=args.dataset or preset.dataset,
                 out=args.out,
                 timeout=args.timeout,
+                lesson=lesson,
+                grab_at=args.grab_at,
             )
         except (RuntimeError, TimeoutError, OSError) as exc:
             print(f"snapshot: {exc}", file=sys.stderr)

@@ -49,5 +49,7 @@ def test_the_wheel_installs_assets_beside_gui(tmp_path):
         if p.is_file() and "screenshots" not in p.parts
     }
     assert wanted and wanted <= names, sorted(wanted - names)
+    lessons = {p.relative_to(REPO).as_posix() for p in (REPO / "core" / "lessons").rglob("*.toml")}
+    assert len(lessons) >= 3 and lessons <= names, sorted(lessons - names)  # tracks, glossary
     assert "gui/style.py" in names  # gui.style looks for assets/ beside gui/
     assert not any(n.startswith("assets/screenshots/") for n in names)  # README pictures only

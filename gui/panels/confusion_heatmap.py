@@ -63,6 +63,7 @@ class ConfusionHeatmap(QWidget):
         self._matrix = np.zeros((0, 0), np.int64)
         self._names: tuple[str, ...] = ()
         self._selected: tuple[int, int] | None = None
+        self.correct, self.wrong = CORRECT, WRONG
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(260, 260)
@@ -101,8 +102,13 @@ class ConfusionHeatmap(QWidget):
             return EMPTY
         f = self.row_fraction(i, j)
         if i == j:
-            return _mix(CORRECT, 0.15 + 0.85 * f)
-        return _mix(WRONG, 0.12 + 0.88 * min(1.0, np.sqrt(f / 0.3)))
+            return _mix(self.correct, 0.15 + 0.85 * f)
+        return _mix(self.wrong, 0.12 + 0.88 * min(1.0, np.sqrt(f / 0.3)))
+
+    def set_colours(self, correct: QColor, wrong: QColor) -> None:
+        """The colours of right answers (the diagonal) and of mistakes."""
+        self.correct, self.wrong = QColor(correct), QColor(wrong)
+        self.update()
 
     def text_colour(self, i: int, j: int) -> QColor:
         """Colour of the count in cell ``(i, j)``: readable on its background."""

@@ -8,6 +8,7 @@ Every spin box is clamped to values the trainer accepts, and its tooltip says wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -84,6 +85,7 @@ class ControlsPanel(QWidget):
         self._running = False
         self._paused = False
         self._dataset_ready = False
+        self._lock: frozenset[str] | None = None  # a teacher's lock: the settings left usable
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 4, 6, 6)
         outer.setSpacing(6)
@@ -245,6 +247,7 @@ class ControlsPanel(QWidget):
         self.figure_label.setText(f"Lesson: {p.lesson_figure}")
         self.figure_label.setToolTip(p.description)
         self.knob_box.use_model(p.model)
+        self._update_enabled()
         self.set_values(
             {
                 "learning_rate": p.learning_rate,
@@ -282,6 +285,7 @@ class ControlsPanel(QWidget):
             preset = get_preset(values["preset"])
             self.figure_label.setText(f"Lesson: {preset.lesson_figure}")
             self.knob_box.use_model(preset.model)
+            self._update_enabled()
         for name, knob in self.knobs.items():
             if name in values:
                 knob.setValue(float(values[name]))
@@ -311,6 +315,22 @@ class ControlsPanel(QWidget):
         """
         return self.knob_box.knob_enabled(name)
 
+    def lock_to(self, settings: Iterable[str] | None) -> None:
+        """A teacher's lock: only ``settings`` (names of :meth:`values`) stay usable; None lifts it.
+
+        The dataset and preset pickers stay off while locked.
+        """
+        self._lock = None if settings is None else frozenset(settings)
+        self._update_enabled()
+
+    @property
+    def locked(self) -> bool:
+        """True while a teacher's lock holds."""
+        return self._lock is not None
+
+    def _free(self, name: str) -> bool:
+        return self._lock is None or name in self._lock
+
     # -- run state --------------------------------------------------------------------------------
     def set_run_state(self, running: bool, paused: bool = False) -> None:
         """Enable what makes sense while idle, running or paused."""
@@ -321,22 +341,26 @@ class ControlsPanel(QWidget):
 
     def _update_enabled(self) -> None:
         idle = not self._running
-        self.data_box.set_choosing_enabled(idle)
-        for w in (
-            self.preset_combo,
-            self.batch_size,
-            self.steps,
-            self.restrict,
-            self.seed,
+        self.data_box.set_choosing_enabled(idle and self._lock is None)
+        self.preset_combo.setEnabled(idle and self._lock is None)
+        for name, w in (
+            ("batch_size", self.batch_size),
+            ("steps", self.steps),
+            ("restrict_batches", self.restrict),
+            ("seed", self.seed),
         ):
-            w.setEnabled(idle)
-        self.restrict_n.setEnabled(idle and self.restrict.isChecked())
+            w.setEnabled(idle and self._free(name))
+        free_n = self._free("restrict_batches")
+        self.restrict_n.setEnabled(idle and self.restrict.isChecked() and free_n)
         self.start_button.setEnabled(idle and self._dataset_ready)
         self.pause_button.setEnabled(self._running)
         self.stop_button.setEnabled(self._running)
         self.step_button.setEnabled(self._running or self._dataset_ready)
         self.step10_button.setEnabled(self._running or self._dataset_ready)
-        # the live knobs stay as the preset's model left them (see LiveKnobBox.use_model)
+        # live knobs: enabled when the preset's model uses them (LiveKnobBox.use_model), whatever
+        # the run state, unless a lock holds them
+        for name, knob in self.knobs.items():
+            knob.setEnabled(self.knob_box.unused[name] is None and self._free(name))
 
     @property
     def running(self) -> bool:

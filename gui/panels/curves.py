@@ -7,6 +7,7 @@ from its single throttled repaint (at most 12 per second) and once more when tra
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -156,8 +157,8 @@ class CurvesPanel(QWidget):
             "acc_valid": _curve(self.acc_plot, prev_pen),
         }
         mb_pen = pg.mkPen(style.MINIBATCH, width=1)
-        va_pen = self._valid_pen = pg.mkPen(style.VALIDATION, width=2)
-        self._valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
+        va_pen = self.valid_pen = pg.mkPen(style.VALIDATION, width=2)
+        self.valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
         dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION, "symbolPen": None}
         step_dot = {
             "symbol": "o",
@@ -242,10 +243,18 @@ class CurvesPanel(QWidget):
         self._loss_bounds = (np.inf, -np.inf)
 
     def add_step(self, step: int, loss: float, accuracy: float) -> None:
-        """Append one minibatch point (accuracy as a fraction 0..1)."""
-        self.series["loss_minibatch"].append(step, loss)
+        """Append one minibatch point (accuracy as a fraction 0..1).
+
+        A value that is not finite is left out: the curves are drawn without a finite check,
+        and pyqtgraph's dots on a NaN point can crash the painter.
+        """
+        if math.isfinite(loss):
+            self.series["loss_minibatch"].append(step, loss)
+            self._widen_loss(loss)
+        if not math.isfinite(accuracy):
+            self.dirty = True
+            return
         self.series["acc_minibatch"].append(step, 100.0 * accuracy)
-        self._widen_loss(loss)
         self._recent_acc = [*self._recent_acc[-9:], 100.0 * accuracy]
         self.dirty = True
 
@@ -304,7 +313,7 @@ class CurvesPanel(QWidget):
                     few = s.n <= MAX_DOTS
                     if (item.opts["symbol"] == "o") != few:
                         item.setSymbol("o" if few else None)
-                        item.setPen(self._valid_pen if few else self._valid_thin_pen)
+                        item.setPen(self.valid_pen if few else self.valid_thin_pen)
                 if name in ("loss_minibatch", "acc_minibatch"):
                     few = s.n <= MAX_STEP_DOTS
                     if (item.opts["symbol"] is not None) != few:

@@ -88,6 +88,7 @@ class DrawPad(QWidget):
         self.keep_button.clicked.connect(self.keep_requested)
 
         self.answer_label = QLabel("?", self)
+        self.answer_label.setObjectName("padAnswer")  # projector mode sizes it by name
         font = self.answer_label.font()
         font.setPointSizeF(max(40.0, font.pointSizeF() * 4.5))
         font.setBold(True)
@@ -95,6 +96,7 @@ class DrawPad(QWidget):
         self.answer_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.answer_label.setToolTip("The class the model thinks you drew")
         self.confidence_label = QLabel("", self)
+        self.confidence_label.setObjectName("padConfidence")
         font = self.confidence_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         self.confidence_label.setFont(font)

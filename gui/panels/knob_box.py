@@ -82,6 +82,7 @@ class LiveKnobBox(QGroupBox):
             "0.9 (1 would silence them all).",
         )
         self.knobs = {"learning_rate": self.learning_rate, "l2": self.l2, "dropout": self.dropout}
+        self.unused: dict[str, str | None] = dict.fromkeys(self.knobs)  # why, per knob
         for name, knob in self.knobs.items():
             knob.valueChanged.connect(lambda v, n=name: self.knob_changed.emit(n, v))
         self._form = QFormLayout(self)
@@ -93,6 +94,7 @@ class LiveKnobBox(QGroupBox):
         """Enable the knobs a model of ``spec`` uses; disable the others, saying why."""
         for name, knob in self.knobs.items():
             reason = unused_knob_reason(spec, name)
+            self.unused[name] = reason
             knob.set_unused(reason)
             label = self._form.labelForField(knob)
             if label is not None:

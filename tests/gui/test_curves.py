@@ -401,3 +401,15 @@ def test_accuracy_axis_labels_its_ends_on_a_small_screen(qtbot, height):
         painter.end()
     labels = {text for _, _, text in texts}
     assert {"0", "100"} <= labels, labels
+
+
+def test_points_that_are_not_finite_are_left_out_and_drawing_survives(curves):
+    curves.show()
+    curves.start_run(100)
+    curves.add_step(0, float("nan"), 0.1)  # a minibatch point without its cross-entropy
+    curves.add_step(1, 2.0, float("nan"))
+    curves.add_step(2, 1.5, 0.3)
+    curves.flush()
+    curves.grab()  # drawing dots on a NaN point used to crash the painter
+    assert curves.series["loss_minibatch"].n == 2
+    assert curves.series["acc_minibatch"].n == 2

@@ -47,7 +47,12 @@ def test_sample_strokes_match_the_classes():
         assert all(0 <= x <= 280 and 0 <= y <= 280 for x, y in stroke)
 
 
-def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset):
+@pytest.mark.parametrize(
+    ("size", "extra"),
+    [((1366, 768), []), ((1280, 720), ["--projector"])],
+    ids=["window", "projector"],
+)
+def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset, size, extra):
     ds = tiny_dataset
     data = tmp_path / "tiny.npz"
     np.savez(
@@ -71,11 +76,12 @@ def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset):
             "--steps",
             "20",
             "--size",
-            "1366x768",
+            f"{size[0]}x{size[1]}",
             "--dataset",
             str(data),
             "--out",
             str(out),
+            *extra,
         ],
         cwd=ROOT,
         env=env,
@@ -89,7 +95,7 @@ def test_snapshot_command_trains_draws_and_saves_a_png(tmp_path, tiny_dataset):
     from PySide6.QtGui import QImage
 
     img = QImage(str(out))
-    assert (img.width(), img.height()) == (1366, 768)
+    assert (img.width(), img.height()) == size  # projector mode too fits the window's size
     # not a blank image: the screenshot has many colours
     arr = np.asarray(img.convertToFormat(QImage.Format.Format_RGB32).constBits()).reshape(-1)
     assert len(np.unique(arr[::97])) > 50
