@@ -123,6 +123,11 @@ def _fonts_identity() -> dict[str, Any]:
         # module is imported yet, so the key is the same in every process)
         for code in sorted(Path(spec.origin).parent.glob("font*.py")):
             ident[code.name] = cache.file_identity(code)
+    from core.data.font_discovery import bundled_font_dir
+
+    bundle = bundled_font_dir()
+    if bundle.is_dir():
+        ident["bundled fonts"] = cache.file_identity(bundle)["fingerprint"]
     for d in FONT_DIRS:
         folder = Path(os.path.expanduser(d))
         if folder.is_dir():
