@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image, ImageDraw, ImageFont
 
 SKIP_UNREADABLE = "unreadable font"
 SKIP_MISSING = "missing glyphs"
@@ -124,14 +125,21 @@ def _stroke_estimate(ink: np.ndarray) -> float:
     return 2.0 * float(ink.sum()) / max(edge, 1)
 
 
+def _erode(a: np.ndarray, r: int) -> np.ndarray:
+    """Grey-level erosion of ``a`` by a (2r+1)-square, as two 1-D running minimums."""
+    out = np.pad(a, r)
+    for axis in (0, 1):
+        out = sliding_window_view(out, 2 * r + 1, axis=axis).min(axis=-1)
+    return out
+
+
 def _weights(font: ImageFont.FreeTypeFont, char: str) -> list[np.ndarray]:
     """``char`` in four stroke weights: thinned, as designed, bolder, boldest."""
     normal = _render(font, char)
     thin_r = min(round(0.025 * RENDER_EM), int(0.35 * _stroke_estimate(normal > 127)))
     thin = normal
     if thin_r >= 1:
-        padded = Image.fromarray(np.pad(normal, 1))
-        thin_arr = _crop(np.asarray(padded.filter(ImageFilter.MinFilter(2 * thin_r + 1))))
+        thin_arr = _crop(_erode(normal, thin_r))
         thin = thin_arr if thin_arr.size else normal
     bold = [_render(font, char, stroke=max(1, round(f * RENDER_EM))) for f in BOLD_STROKES]
     return [thin, normal, *bold]
@@ -145,19 +153,17 @@ def _base_glyph(a: np.ndarray) -> BaseGlyph:
         (size[0] + 4, size[1] + 4), Image.Resampling.LANCZOS
     )
     arr = np.asarray(image, dtype=np.float64)
-    ys, xs = np.nonzero(arr)
-    weights = arr[ys, xs]
-    centre = np.array(
-        [np.average(xs + 0.5, weights=weights), np.average(ys + 0.5, weights=weights)]
-    )
+    total = arr.sum()
+    ys, xs = np.arange(arr.shape[0]) + 0.5, np.arange(arr.shape[1]) + 0.5
+    centre = np.array([arr.sum(0) @ xs / total, arr.sum(1) @ ys / total])
+    # the extreme ink points in any direction are among each row's first and last ink pixel
     ink = arr > min(32.0, arr.max() / 2)
-    edge = ink & ~(
-        np.roll(ink, 1, 0) & np.roll(ink, -1, 0) & np.roll(ink, 1, 1) & np.roll(ink, -1, 1)
-    )
-    ys, xs = np.nonzero(edge)
-    pts = np.stack([xs + 0.5, ys + 0.5], axis=1) - centre
-    square = 0.5 * np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
-    corners = (pts[:, None, :] + square).reshape(-1, 2)
+    rows = np.flatnonzero(ink.any(1))
+    first = ink[rows].argmax(1)
+    last = ink.shape[1] - 1 - ink[rows, ::-1].argmax(1)
+    pts = np.concatenate([np.stack([first, rows], 1), np.stack([last, rows], 1)]).astype(np.float64)
+    square = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float64)
+    corners = (pts[:, None, :] + square).reshape(-1, 2) - centre
     angles = np.linspace(0, 2 * np.pi, 32, endpoint=False)
     dirs = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     hull = corners[np.unique(np.argmax(corners @ dirs.T, axis=0))]
