@@ -143,3 +143,10 @@ def test_the_cache_key_follows_the_bundle() -> None:
     ident = _fonts_identity()
     assert "bundled fonts" in ident
     assert {"font_warp.py", "font_effects.py", "font_glyphs.py", "fonts.py"} <= set(ident)
+
+
+def test_the_dataset_menu_counts_the_bundle() -> None:
+    from core.data.registry import KNOWN_SPECS
+
+    for spec in ("fonts-letters", "fonts-digits"):
+        assert f"and {len(bundled_font_files())} bundled ones" in KNOWN_SPECS[spec]
