@@ -14,6 +14,7 @@ import numpy as np
 # the 56x56 canvas for the glyph effects and of the 28x28 image for the rest.
 EFFECTS: dict[str, dict[str, tuple[float, ...]]] = {
     "letters": {
+        "edge_contrast": (2.0,),
         "outline": (0.07,),
         "outline_width": (2, 5),
         "shadow": (0.07,),
@@ -21,7 +22,7 @@ EFFECTS: dict[str, dict[str, tuple[float, ...]]] = {
         "shadow_ink": (0.45, 1.0),
         "stripes": (0.03,),
         "stripe_period": (4.0, 10.0),
-        "ink": (0.96, 1.0),
+        "ink": (0.98, 1.0),
         "background": (0.08,),
         "background_level": (15.0, 70.0),
         "noise": (0.25,),
@@ -29,6 +30,7 @@ EFFECTS: dict[str, dict[str, tuple[float, ...]]] = {
         "invert": (0.04,),
     },
     "digits": {
+        "edge_contrast": (1.0,),
         "outline": (0.0,),
         "outline_width": (1, 2),
         "shadow": (0.0,),
@@ -84,6 +86,11 @@ def glyph_effects(canvas: np.ndarray, rng: np.random.Generator, kind: str) -> np
     """
     e = EFFECTS[kind]
     n = len(canvas)
+    contrast = e["edge_contrast"][0]
+    if contrast != 1.0:
+        # steeper edges: a glyph stretched a lot (a narrow I filling the frame) stays crisp
+        lut = np.clip(contrast * (np.arange(256) - 127.5) + 127.5, 0, 255).astype(np.uint8)
+        canvas[...] = lut[canvas]
     u = rng.random((n, 3))
     width = rng.integers(int(e["outline_width"][0]), int(e["outline_width"][1]), n)
     offset = rng.integers(int(e["shadow_offset"][0]), int(e["shadow_offset"][1]), (n, 2))
@@ -166,6 +173,7 @@ def image_effects(images: np.ndarray, rng: np.random.Generator, kind: str) -> np
         noise = rng.normal(0.0, 1.0, (noisy.size, side, side)).astype(np.float32)
         images[noisy] += noise * sd[noisy, None, None]
     out = np.clip(np.rint(images), 0, 255).astype(np.uint8)
-    inverted = np.flatnonzero(u[:, 2] < e["invert"][0])
+    # inverted: black ink on white; never a nearly white image (it would turn into a blank one)
+    inverted = np.flatnonzero((u[:, 2] < e["invert"][0]) & (out.mean((1, 2)) < 160))
     out[inverted] = 255 - out[inverted]
     return out

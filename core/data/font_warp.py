@@ -34,6 +34,7 @@ WARP: dict[str, dict[str, tuple[float, ...]]] = {
     "letters": {
         "weight_p": (0.2, 0.35, 0.25, 0.2),
         "rot": (-3.0, 3.0),
+        "turned": (0.3,),  # share of images rotated at all (notMNIST's glyphs stand upright)
         "shear": (-0.08, 0.08),
         "italic": (0.3,),
         "slant": (0.12, 0.45),
@@ -42,11 +43,14 @@ WARP: dict[str, dict[str, tuple[float, ...]]] = {
         "narrow": (0.85, 1.3),
         "jitter": (0.6,),
         "tilt": (0.008,),
+        "tilted": (0.3,),  # share of images with a perspective tilt
         "elastic": (0.0, 0.7),
+        "edge_wobble": (0.25,),  # elastic scale on the frame's edge (a filled frame stays filled)
     },
     "digits": {
         "weight_p": (0.25, 0.25, 0.25, 0.25),
         "rot": (-15.0, 15.0),
+        "turned": (1.0,),
         "shear": (-0.45, 0.45),
         "italic": (0.0,),
         "slant": (0.0, 0.0),
@@ -54,7 +58,9 @@ WARP: dict[str, dict[str, tuple[float, ...]]] = {
         "box": (15.0, 21.0),
         "jitter": (0.7,),
         "tilt": (0.004,),
+        "tilted": (1.0,),
         "elastic": (0.0, 0.4),
+        "edge_wobble": (1.0,),
     },
 }
 
@@ -78,15 +84,20 @@ def draw_params(rng: np.random.Generator, n: int, kind: str) -> dict[str, np.nda
     """
     w = WARP[kind]
     p: dict[str, np.ndarray] = {"weight": rng.choice(4, n, p=np.asarray(w["weight_p"]))}
-    p["rot"] = np.deg2rad(rng.uniform(*w["rot"], n))
+    turned = rng.random(n) < w["turned"][0]
+    p["rot"] = np.where(turned, np.deg2rad(rng.uniform(*w["rot"], n)), 0.0)
     shear = rng.uniform(*w["shear"], n)
     italic = rng.random(n) < w["italic"][0]
     p["shear"] = np.where(italic, -rng.uniform(*w["slant"], n), shear)
     p["jitter"] = rng.normal(0.0, w["jitter"][0], (n, 2))
-    p["tilt"] = rng.uniform(-w["tilt"][0], w["tilt"][0], (n, 2))
+    tilted = rng.random(n) < w["tilted"][0]
+    p["tilt"] = rng.uniform(-w["tilt"][0], w["tilt"][0], (n, 2)) * tilted[:, None]
     p["elastic"] = rng.uniform(*w["elastic"], n)[:, None, None, None] * rng.normal(
         0.0, 1.0, (n, MESH + 1, MESH + 1, 2)
     )
+    edge = np.ones((MESH + 1, MESH + 1, 1))
+    edge[[0, -1], :] = edge[:, [0, -1]] = w["edge_wobble"][0]
+    p["elastic"] *= edge
     if kind == "letters":
         p["layout"] = rng.choice(3, n, p=np.asarray(w["layout_p"]))
         p["overflow"] = rng.uniform(*w["overflow"], (n, 4))  # left, top, right, bottom

@@ -14,7 +14,7 @@ a seeded share of outline, shadow, striped ink, background texture, noise and in
 
 Fonts lacking any of the ten glyphs (the glyph is empty or is the font's ``.notdef`` box) are
 skipped and counted. With five or more usable fonts, the splits use disjoint fonts: about an
-eighth of them draw only the validation split and another eighth only the test split (each
+twelfth of them draw only the validation split and another twelfth only the test split (each
 drawn from the computer's and the bundle's fonts alike), so validation and test accuracy
 measure fonts the model has never seen. The same spec (kind, sizes, seed, fonts) gives the same
 arrays.
@@ -48,7 +48,7 @@ CLASS_CHARS: dict[str, tuple[str, ...]] = {
 }
 SKIP_DUPLICATE = "duplicate font"
 MAX_FONTS = 150  # fonts used at most (a random sample of them when there are more)
-HOLD_OUT = 8  # with >= 5 fonts, about 1/HOLD_OUT of them for valid and as many for test
+HOLD_OUT = 12  # with >= 5 fonts, about 1/HOLD_OUT of them for valid and as many for test
 COMPUTER, BUNDLE = "computer", "bundle"
 
 ProgressFn = Callable[[int, int, str], None]

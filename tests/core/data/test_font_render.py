@@ -9,7 +9,7 @@ import pytest
 
 from core.data import font_effects
 from core.data.font_discovery import bundled_font_dir, bundled_font_files
-from core.data.fonts import BUNDLE, COMPUTER, build_font_dataset, split_fonts
+from core.data.fonts import BUNDLE, COMPUTER, HOLD_OUT, build_font_dataset, split_fonts
 
 MB = 1 << 20
 
@@ -68,7 +68,7 @@ def test_letters_fill_the_frame_like_notmnist(bundle_only) -> None:
 def test_computer_and_bundle_fonts_are_both_held_out() -> None:
     fonts = [(f"c{i}", COMPUTER) for i in range(16)] + [(f"b{i}", BUNDLE) for i in range(40)]
     pools = split_fonts(fonts, seed=0)
-    assert len(pools["valid"]) == len(pools["test"]) == 7
+    assert len(pools["valid"]) == len(pools["test"]) == round(56 / HOLD_OUT)
     for split in ("valid", "test"):
         origins = {o for _, o in pools[split]}
         assert origins == {COMPUTER, BUNDLE}, split

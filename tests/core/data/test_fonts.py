@@ -13,7 +13,7 @@ from PIL import ImageFont
 from core.data.dataset import Dataset
 from core.data.errors import DataError
 from core.data.font_discovery import SKIP_MISSING, check_glyphs, dedupe_fonts, find_font_files
-from core.data.fonts import build_font_dataset
+from core.data.fonts import HOLD_OUT, build_font_dataset
 
 LETTERS = "ABCDEFGHIJ"
 DIGITS = "0123456789"
@@ -325,7 +325,7 @@ def test_valid_and_test_hold_out_fonts_and_new_images(letters: Dataset, dejavu: 
     details = letters.provenance.details
     train, valid, test = (set(details[f"{s}_fonts"]) for s in ("train", "valid", "test"))
     assert details["split_fonts_disjoint"] is True
-    assert len(valid) == len(test) == round(len(dejavu) / 8)
+    assert len(valid) == len(test) == max(1, round(len(dejavu) / HOLD_OUT))
     assert not (train & valid) and not (train & test) and not (valid & test)
     assert train | valid | test == set(details["font_names"])
     train_rows = {row.tobytes() for row in letters.train_x}
