@@ -1,14 +1,15 @@
-"""Looks applied to warped glyphs: outline, shadow, patterned ink, background, noise, inversion.
+"""Looks applied to warped glyphs: outline, shadow, boxes, stripes, background, noise, inversion.
 
-The glyph effects (outline-only strokes, drop shadows, striped ink) work on the 56x56 canvases
-before they are box-reduced to 28x28; the image effects (ink level, background texture,
-noise, white-on-black inversion) on the 28x28 result. Each effect touches a seeded share of the
-images and is vectorised over that share.
+The glyph effects (outline-only strokes, drop shadows, boxed glyphs, striped ink) work on the
+56x56 canvases before they are box-reduced to 28x28; the image effects (ink level, background
+texture, noise, white-on-black inversion) on the 28x28 result. Each effect touches a seeded
+share of the images.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 # Shares of images with each effect and the ranges of their parameters. Sizes are in pixels of
 # the 56x56 canvas for the glyph effects and of the 28x28 image for the rest.
@@ -22,6 +23,8 @@ EFFECTS: dict[str, dict[str, tuple[float, ...]]] = {
         "shadow_ink": (0.45, 1.0),
         "stripes": (0.03,),
         "stripe_period": (4.0, 10.0),
+        "boxed": (0.04,),
+        "box_scale": (0.55, 0.8),
         "ink": (0.98, 1.0),
         "background": (0.08,),
         "background_level": (15.0, 70.0),
@@ -38,6 +41,8 @@ EFFECTS: dict[str, dict[str, tuple[float, ...]]] = {
         "shadow_ink": (1.0, 1.0),
         "stripes": (0.0,),
         "stripe_period": (4.0, 4.0),
+        "boxed": (0.0,),
+        "box_scale": (1.0, 1.0),
         "ink": (0.7, 1.0),
         "background": (0.0,),
         "background_level": (0.0, 0.0),
@@ -67,6 +72,27 @@ def _erode(x: np.ndarray, r: int) -> np.ndarray:
     return x
 
 
+def _boxed(glyph: np.ndarray, scale: float, kind: int) -> np.ndarray:
+    """The glyph shrunk into a box filling the frame: cut out of white (0) or inside a frame (1)."""
+    side = glyph.shape[-1]
+    inner = max(4, round(side * scale))
+    small = np.asarray(
+        Image.fromarray(glyph).resize((inner, inner), Image.Resampling.BILINEAR), np.uint8
+    )
+    at = (side - inner) // 2
+    out = np.full_like(glyph, 255) if kind == 0 else np.zeros_like(glyph)
+    if kind == 0:
+        out[at : at + inner, at : at + inner] = 255 - small
+    else:
+        line = max(2, side // 20)
+        out[:line] = out[-line:] = 255
+        out[:, :line] = out[:, -line:] = 255
+        out[at : at + inner, at : at + inner] = np.maximum(
+            out[at : at + inner, at : at + inner], small
+        )
+    return out
+
+
 def glyph_effects(canvas: np.ndarray, rng: np.random.Generator, kind: str) -> np.ndarray:
     """Outline-only, shadowed and striped glyphs in a seeded share of ``canvas`` (changed in place).
 
@@ -91,7 +117,9 @@ def glyph_effects(canvas: np.ndarray, rng: np.random.Generator, kind: str) -> np
         # steeper edges: a glyph stretched a lot (a narrow I filling the frame) stays crisp
         lut = np.clip(contrast * (np.arange(256) - 127.5) + 127.5, 0, 255).astype(np.uint8)
         canvas[...] = lut[canvas]
-    u = rng.random((n, 3))
+    u = rng.random((n, 4))
+    box_scale = rng.uniform(*e["box_scale"], n)
+    box_kind = rng.integers(0, 2, n)
     width = rng.integers(int(e["outline_width"][0]), int(e["outline_width"][1]), n)
     offset = rng.integers(int(e["shadow_offset"][0]), int(e["shadow_offset"][1]), (n, 2))
     sign = rng.choice(np.array([-1, 1]), (n, 2))
@@ -115,6 +143,9 @@ def glyph_effects(canvas: np.ndarray, rng: np.random.Generator, kind: str) -> np
             dy, dx = (round(k * sign[i, j] * offset[i, j] / steps) for j in (0, 1))
             extrude = np.maximum(extrude, _shift(x, dy, dx))
         canvas[i] = np.maximum(x, extrude * shadow_ink[i]).astype(np.uint8)
+    boxed = np.flatnonzero(u[:, 3] < e["boxed"][0])
+    for i in boxed:
+        canvas[i] = _boxed(canvas[i], box_scale[i], box_kind[i])
     stripes = np.flatnonzero(u[:, 2] < e["stripes"][0])
     if stripes.size:
         side = canvas.shape[-1]

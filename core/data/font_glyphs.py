@@ -28,6 +28,7 @@ WORK_SIZE = 64  # longer side of a base glyph fed to the warp
 MAX_TTC_FACES = 32
 # stroke added for the bolder weights, as a fraction of the em
 BOLD_STROKES = (0.025, 0.06)
+MAX_STROKE = 0.24  # the heaviest stroke the bolder weights reach, as a fraction of the em
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,12 @@ class BaseGlyph:
 
 @dataclass(frozen=True)
 class FontGlyphs:
-    """The base glyphs of one usable font face: ``glyphs[class][weight]``."""
+    """The base glyphs of one usable font face: ``glyphs[class][weight]``, and its family."""
 
     name: str
     path: Path
     glyphs: tuple[tuple[BaseGlyph, ...], ...]
+    family: str = ""
 
 
 def _faces(path: Path) -> list[ImageFont.FreeTypeFont]:
@@ -136,12 +138,17 @@ def _erode(a: np.ndarray, r: int) -> np.ndarray:
 def _weights(font: ImageFont.FreeTypeFont, char: str) -> list[np.ndarray]:
     """``char`` in four stroke weights: thinned, as designed, bolder, boldest."""
     normal = _render(font, char)
-    thin_r = min(round(0.025 * RENDER_EM), int(0.35 * _stroke_estimate(normal > 127)))
+    stroke = _stroke_estimate(normal > 127)
+    thin_r = min(round(0.025 * RENDER_EM), int(0.35 * stroke))
     thin = normal
     if thin_r >= 1:
         thin_arr = _crop(_erode(normal, thin_r))
         thin = thin_arr if thin_arr.size else normal
-    bold = [_render(font, char, stroke=max(1, round(f * RENDER_EM))) for f in BOLD_STROKES]
+    # a face that is heavy already gets less extra stroke, so its counters stay open
+    room = max(MAX_STROKE * RENDER_EM - stroke, 2.0) / 2
+    bold = [
+        _render(font, char, stroke=max(1, round(min(f * RENDER_EM, room)))) for f in BOLD_STROKES
+    ]
     return [thin, normal, *bold]
 
 
@@ -157,7 +164,7 @@ def _base_glyph(a: np.ndarray) -> BaseGlyph:
     ys, xs = np.arange(arr.shape[0]) + 0.5, np.arange(arr.shape[1]) + 0.5
     centre = np.array([arr.sum(0) @ xs / total, arr.sum(1) @ ys / total])
     # the extreme ink points in any direction are among each row's first and last ink pixel
-    ink = arr > min(32.0, arr.max() / 2)
+    ink = arr >= arr.max() / 2  # the half-intensity edge: where the eye sees the outline
     rows = np.flatnonzero(ink.any(1))
     first = ink[rows].argmax(1)
     last = ink.shape[1] - 1 - ink[rows, ::-1].argmax(1)
@@ -218,5 +225,5 @@ def _load_font_glyphs(
             continue
         family, style = font.getname()
         name = " ".join(part for part in (family or path.stem, style) if part)
-        usable.append(FontGlyphs(name=name, path=path, glyphs=glyphs))
+        usable.append(FontGlyphs(name=name, path=path, glyphs=glyphs, family=family or path.stem))
     return tuple(usable), (None if usable else reason)

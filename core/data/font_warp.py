@@ -34,16 +34,16 @@ WARP: dict[str, dict[str, tuple[float, ...]]] = {
     "letters": {
         "weight_p": (0.2, 0.35, 0.25, 0.2),
         "rot": (-3.0, 3.0),
-        "turned": (0.3,),  # share of images rotated at all (notMNIST's glyphs stand upright)
+        "turned": (0.15,),  # share of images rotated at all (notMNIST's glyphs stand upright)
         "shear": (-0.08, 0.08),
-        "italic": (0.3,),
+        "italic": (0.2,),
         "slant": (0.12, 0.45),
         "layout_p": (0.68, 0.22, 0.10),  # fill, overflow, narrow
         "overflow": (0.5, 5.0),
         "narrow": (0.85, 1.3),
         "jitter": (0.6,),
         "tilt": (0.008,),
-        "tilted": (0.3,),  # share of images with a perspective tilt
+        "tilted": (0.15,),  # share of images with a perspective tilt
         "elastic": (0.0, 0.7),
         "edge_wobble": (0.25,),  # elastic scale on the frame's edge (a filled frame stays filled)
     },
@@ -150,8 +150,8 @@ def _forward(
         t -= np.minimum(lo_o, 0) + np.maximum(hi_o - SIDE, 0)  # keep the glyph in the frame
         return k[:, None, None] * lin, t
     # fill: the box is the frame, a fraction of a pixel larger so the ink touches every edge
-    box_lo = -np.abs(0.3 * p["jitter"])
-    box_hi = SIDE + np.abs(0.3 * p["jitter"][:, ::-1])
+    box_lo = -0.25 - np.abs(0.3 * p["jitter"])
+    box_hi = SIDE + 0.25 + np.abs(0.3 * p["jitter"][:, ::-1])
     over = p["layout"] == 1  # overflow: the box reaches past the frame, the glyph is cropped
     box_lo[over] -= p["overflow"][over, :2]
     box_hi[over] += p["overflow"][over, 2:]

@@ -13,7 +13,7 @@ a seeded share of outline, shadow, striped ink, background texture, noise and in
 * digits follow MNIST: the glyph fits a 20x20 box and its centre of mass sits at the centre.
 
 Fonts lacking any of the ten glyphs (the glyph is empty or is the font's ``.notdef`` box) are
-skipped and counted. With five or more usable fonts, the splits use disjoint fonts: about an
+skipped and counted. With five or more usable fonts, the splits use disjoint fonts: about a
 twelfth of them draw only the validation split and another twelfth only the test split (each
 drawn from the computer's and the bundle's fonts alike), so validation and test accuracy
 measure fonts the model has never seen. The same spec (kind, sizes, seed, fonts) gives the same
@@ -54,6 +54,28 @@ COMPUTER, BUNDLE = "computer", "bundle"
 ProgressFn = Callable[[int, int, str], None]
 
 
+def family_weights(fonts: Sequence[FontGlyphs]) -> np.ndarray:
+    """Sampling weight of each face: every font family weighs the same, shared by its faces.
+
+    A computer with 22 faces of one family (or a family in many weights) then draws it as
+    often as any other family, not 22 times as often.
+
+    Parameters
+    ----------
+    fonts:
+        The faces to draw from.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, one per face, summing to 1.
+    """
+    families = [f.family or f.name for f in fonts]
+    counts = {fam: families.count(fam) for fam in set(families)}
+    weights = np.array([1.0 / counts[fam] for fam in families])
+    return weights / weights.sum()
+
+
 def render_split(
     fonts: Sequence[FontGlyphs],
     labels: np.ndarray,
@@ -66,7 +88,7 @@ def render_split(
     Parameters
     ----------
     fonts:
-        Usable fonts to draw from (uniformly at random).
+        Usable fonts to draw from, each family equally often (:func:`family_weights`).
     labels:
         Class index of every image.
     kind:
@@ -82,7 +104,7 @@ def render_split(
         ``uint8`` images ``(len(labels), 28, 28)``, 0 = background, 255 = ink.
     """
     n = len(labels)
-    font_idx = rng.integers(0, len(fonts), n)
+    font_idx = rng.choice(len(fonts), n, p=family_weights(fonts))
     p = draw_params(rng, n, kind)
     glyphs = [fonts[f].glyphs[c][w] for f, c, w in zip(font_idx, labels, p["weight"], strict=True)]
     canvas = glyph_effects(warp_glyphs(glyphs, p, kind, tick), rng, kind)
@@ -177,7 +199,7 @@ def split_fonts(
 def build_font_dataset(
     kind: str = "letters",
     *,
-    train: int = 20000,
+    train: int = 30000,
     valid: int = 2000,
     test: int = 2000,
     seed: int = 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,6 +91,7 @@ def test_outline_keeps_only_the_ring(monkeypatch: pytest.MonkeyPatch) -> None:
         "outline": (1.0,),
         "shadow": (0.0,),
         "stripes": (0.0,),
+        "boxed": (0.0,),
     }
     monkeypatch.setitem(font_effects.EFFECTS, "letters", shares)
     out = font_effects.glyph_effects(_square_canvas(8), np.random.default_rng(0), "letters")
@@ -104,6 +106,7 @@ def test_shadow_draws_ink_beside_the_glyph(monkeypatch: pytest.MonkeyPatch) -> N
         "outline": (0.0,),
         "shadow": (1.0,),
         "stripes": (0.0,),
+        "boxed": (0.0,),
     }
     monkeypatch.setitem(font_effects.EFFECTS, "letters", shares)
     square = _square_canvas(8)
@@ -150,3 +153,32 @@ def test_the_dataset_menu_counts_the_bundle() -> None:
 
     for spec in ("fonts-letters", "fonts-digits"):
         assert f"and {len(bundled_font_files())} bundled ones" in KNOWN_SPECS[spec]
+
+
+def test_boxed_glyphs_sit_inside_a_box_filling_the_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    shares = {
+        **font_effects.EFFECTS["letters"],
+        "outline": (0.0,),
+        "shadow": (0.0,),
+        "stripes": (0.0,),
+        "boxed": (1.0,),
+        "edge_contrast": (1.0,),
+    }
+    monkeypatch.setitem(font_effects.EFFECTS, "letters", shares)
+    square = _square_canvas(40)
+    out = font_effects.glyph_effects(square.copy(), np.random.default_rng(0), "letters")
+    corners = out[:, [0, 0, -1, -1], [0, -1, 0, -1]]
+    assert np.all(corners == 255)  # the box (or its frame line) reaches every corner
+    knocked_out = out[:, 28, 28] == 0  # black glyph cut out of a white box
+    framed = out[:, 28, 28] == 255  # white glyph inside a white frame line, black between
+    assert np.all(knocked_out | framed) and knocked_out.any() and framed.any()
+    assert np.all(out[framed][:, 8, 28] == 0)
+
+
+def test_each_font_family_weighs_the_same() -> None:
+    from core.data.font_glyphs import FontGlyphs
+    from core.data.fonts import family_weights
+
+    faces = [FontGlyphs(f"Sans {k}", Path("x"), (), family="Sans") for k in range(3)]
+    faces.append(FontGlyphs("Slab", Path("y"), (), family="Slab"))
+    assert np.allclose(family_weights(faces), [1 / 6, 1 / 6, 1 / 6, 1 / 2])

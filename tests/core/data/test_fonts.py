@@ -245,7 +245,7 @@ def test_letters_shapes_labels_and_balance(letters: Dataset, dejavu: list[Path])
         assert letters.provenance.details["per_class"][split] == dict.fromkeys(LETTERS, n // 10)
     x = letters.train_x
     assert np.all(x.reshape(len(x), -1).max(1) >= 150)  # every image has ink
-    assert np.median(x) < 30  # white glyph on a black background
+    assert np.mean(x < 30) > 0.4  # white glyph on a black background (notMNIST: 0.5)
     prov = letters.provenance
     assert prov.source == "fonts-letters"
     assert prov.description == (
