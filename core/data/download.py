@@ -229,8 +229,8 @@ def fetch(
         part.unlink(missing_ok=True)
         raise DownloadError(
             target,
-            f"checksum mismatch: the download does not match its {remote.known_hash} "
-            "and was deleted; try again",
+            f"the download is corrupt and was removed (checksum mismatch: it does not match "
+            f"{remote.known_hash}); try again",
         ) from None
     except FileNotFoundError as exc:
         raise DownloadError(remote.url, f"no such local file ({exc.filename})") from None
