@@ -2,8 +2,10 @@
 
 Every file is checked by size, and by hash where one is pinned (MNIST's sha256 from Keras,
 Fashion-MNIST's md5s from its README; the notMNIST archives have no published hash, so only their
-size is checked). A file that fails a check is removed. ``file://`` addresses are copied from the
-local disk (mirrors, offline installs, tests).
+size is checked). A file that fails a check is removed, and the message says so. An interrupted
+HTTP download resumes where it stopped on the next attempt (:mod:`core.data.resume`: the bytes so
+far wait in ``<name>.part``). ``file://`` addresses are copied from the local disk (mirrors,
+offline installs, tests).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,9 @@ from urllib.request import url2pathname
 
 from core import paths
 from core.data.errors import DataError
+from core.data.resume import DownloadCancelled, ResumableHTTP
+
+__all__ = ["REMOTE_FILES", "DownloadCancelled", "DownloadError", "RemoteFile", "fetch"]
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -140,12 +146,16 @@ class _LocalCopy:
                     self.progressbar.update(len(chunk))
 
 
-def _downloader(url: str, bar: _Progress | None) -> Any:
+def _downloader(url: str, bar: _Progress | None, part: Path, cancel: threading.Event | None) -> Any:
     if url.startswith("file://"):
         return _LocalCopy(bar)
-    import pooch
+    return ResumableHTTP(part, progressbar=bar, cancel=cancel)
 
-    return pooch.HTTPDownloader(progressbar=bar or False, chunk_size=1 << 20, timeout=30)
+
+def partial_path(remote: RemoteFile) -> Path:
+    """Where the bytes of an interrupted download of ``remote`` wait for the next attempt."""
+    target = local_path(remote)
+    return target.with_name(target.name + ".part")
 
 
 def local_path(remote: RemoteFile) -> Path:
@@ -154,7 +164,11 @@ def local_path(remote: RemoteFile) -> Path:
 
 
 def fetch(
-    remote: RemoteFile | str, *, progress: ProgressFn | None = None, download: bool = True
+    remote: RemoteFile | str,
+    *,
+    progress: ProgressFn | None = None,
+    download: bool = True,
+    cancel: threading.Event | None = None,
 ) -> Path:
     """Return the local path of ``remote``, downloading it first if needed.
 
@@ -166,6 +180,9 @@ def fetch(
         ``progress(done_bytes, total_bytes, message)`` during the download.
     download:
         When False, a file not yet downloaded raises :class:`DownloadError`.
+    cancel:
+        When set during a download, the download stops (its bytes are kept to resume later)
+        and :class:`DownloadCancelled` is raised.
 
     Returns
     -------
@@ -176,6 +193,8 @@ def fetch(
     ------
     DownloadError
         No network, a server error, or a size/hash mismatch (the bad file is removed).
+    DownloadCancelled
+        ``cancel`` was set.
     """
     import pooch
 
@@ -192,6 +211,7 @@ def fetch(
     except OSError as exc:
         raise _folder_error(exc) from None
     bar = None if progress is None else _Progress(progress, f"downloading {remote.fname}")
+    part = partial_path(remote)
     try:
         got = Path(
             pooch.retrieve(
@@ -199,16 +219,23 @@ def fetch(
                 known_hash=remote.known_hash,
                 fname=target.name,
                 path=target.parent,
-                downloader=_downloader(remote.url, bar),
+                downloader=_downloader(remote.url, bar, part, cancel),
             )
         )
-    except ValueError as exc:  # pooch: hash mismatch (it has removed the download)
+    except DataError:
+        raise
+    except ValueError:  # pooch: hash mismatch (it has removed the downloaded bytes)
         target.unlink(missing_ok=True)
-        raise DownloadError(target, f"the download is corrupt and was removed ({exc})") from None
+        part.unlink(missing_ok=True)
+        raise DownloadError(
+            target,
+            f"the download is corrupt and was removed (checksum mismatch: it does not match "
+            f"{remote.known_hash}); try again",
+        ) from None
     except FileNotFoundError as exc:
         raise DownloadError(remote.url, f"no such local file ({exc.filename})") from None
     except Exception as exc:
-        raise _network_error(remote, exc) from None
+        raise _network_error(remote, exc, part) from None
     if remote.size is not None and got.stat().st_size != remote.size:
         size = got.stat().st_size
         got.unlink(missing_ok=True)
@@ -228,9 +255,11 @@ def _folder_error(exc: OSError) -> DownloadError:
     )
 
 
-def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
+def _network_error(remote: RemoteFile, exc: Exception, part: Path) -> DownloadError:
     import requests
 
+    kept = part.stat().st_size if part.is_file() else 0
+    resume = f"; {kept:,} bytes kept, the next attempt resumes" if kept else ""
     host = urlparse(remote.url).netloc or remote.url
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return DownloadError(
@@ -244,12 +273,19 @@ def _network_error(remote: RemoteFile, exc: Exception) -> DownloadError:
         and exc.errno in DISK_ERRNOS
     ):
         return _folder_error(exc)
+    if isinstance(exc, requests.RequestException | OSError) and kept:
+        return DownloadError(
+            remote.url,
+            f"the download of {remote.fname} from {host} broke off "
+            f"({type(exc).__name__}){resume}; {OFFLINE_HINT}",
+        )
     if isinstance(exc, requests.RequestException | OSError):
         return DownloadError(
             remote.url,
-            f"no network: could not reach {host} to download {remote.fname}; {OFFLINE_HINT}",
+            f"no network: could not reach {host} to download {remote.fname}{resume}; "
+            f"{OFFLINE_HINT}",
         )
     return DownloadError(
         remote.url,
-        f"download of {remote.fname} failed ({type(exc).__name__}: {exc}); {OFFLINE_HINT}",
+        f"download of {remote.fname} failed ({type(exc).__name__}: {exc}){resume}; {OFFLINE_HINT}",
     )

@@ -1,15 +1,23 @@
-"""The built-in dataset: letters A-J or digits 0-9 rendered with Pillow from this computer's fonts.
+"""The built-in dataset: letters A-J or digits 0-9 rendered from this computer's and bundled fonts.
 
-Each usable (font, class) glyph is rendered once at high resolution in four stroke weights; every
-image is then one random affine warp (size, aspect, position, slant, small rotation) of one of
-those base glyphs, drawn 2x supersampled and box-reduced to 28x28, with light noise on top.
+Fonts come from this computer (:func:`~core.data.font_discovery.find_font_files`) and from the
+40 fonts shipped with Glyph Lab (``assets/fonts``), so a machine with a single font family still
+gets many shapes. Each usable (font, class) glyph is rendered once at high resolution in four
+stroke weights (:mod:`core.data.font_glyphs`); every image is one warp of one of those base
+glyphs (:mod:`core.data.font_warp`: stretch, slant, overflow, perspective, elastic wobble) with
+a seeded share of outline, shadow, striped ink, background texture, noise and inversion
+(:mod:`core.data.font_effects`).
 
-* letters follow notMNIST: the glyph is stretched to (nearly) fill the 28x28 frame;
+* letters follow notMNIST: the glyph is stretched to fill the 28x28 frame, a share of them
+  overflows it and is cropped;
 * digits follow MNIST: the glyph fits a 20x20 box and its centre of mass sits at the centre.
 
 Fonts lacking any of the ten glyphs (the glyph is empty or is the font's ``.notdef`` box) are
-skipped and counted. With five or more usable fonts, about a fifth of them are held out: they draw
-only the test split, so the test accuracy measures fonts the model has never seen.
+skipped and counted. With five or more usable fonts, the splits use disjoint fonts: about a
+twelfth of them draw only the validation split and another twelfth only the test split (each
+drawn from the computer's and the bundle's fonts alike), so validation and test accuracy
+measure fonts the model has never seen. The same spec (kind, sizes, seed, fonts) gives the same
+arrays.
 """
 
 from __future__ import annotations
@@ -19,19 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from core.data.dataset import Dataset, Provenance
 from core.data.errors import DataError
 from core.data.font_discovery import (
-    BaseGlyph,
     FontGlyphs,
+    bundled_font_files,
     dedupe_fonts,
     find_font_files,
     load_font_glyphs,
 )
+from core.data.font_effects import glyph_effects, image_effects
+from core.data.font_warp import draw_params, warp_glyphs
 
-__all__ = ["AUGMENT", "CLASS_CHARS", "build_font_dataset", "find_font_files", "render_split"]
+__all__ = ["CLASS_CHARS", "build_font_dataset", "find_font_files", "render_split"]
 
 CLASS_CHARS: dict[str, tuple[str, ...]] = {
     "letters": tuple("ABCDEFGHIJ"),
@@ -39,96 +48,32 @@ CLASS_CHARS: dict[str, tuple[str, ...]] = {
 }
 SKIP_DUPLICATE = "duplicate font"
 MAX_FONTS = 150  # fonts used at most (a random sample of them when there are more)
-SUPER = 2  # the warp draws at 56x56, box-reduced to 28x28
-SIDE = 28
-PROGRESS_EVERY = 1000
+HOLD_OUT = 12  # with >= 5 fonts, about 1/HOLD_OUT of them for valid and as many for test
+COMPUTER, BUNDLE = "computer", "bundle"
 
 ProgressFn = Callable[[int, int, str], None]
 
 
-# Ranges of the per-image random parameters (angles in degrees, sizes in 28-px units).
-AUGMENT: dict[str, dict[str, tuple[float, float]]] = {
-    "letters": {
-        "rot": (-14.0, 14.0),
-        "shear": (-0.4, 0.4),
-        "aspect": (-0.25, 0.25),
-        "box": (21.0, 28.0),
-        "box_h": (22.0, 28.0),
-        "stretch": (0.2, 1.0),
-        "ink": (0.7, 1.0),
-        "noise": (0.0, 14.0),
-    },
-    "digits": {
-        "rot": (-15.0, 15.0),
-        "shear": (-0.45, 0.45),
-        "aspect": (-0.35, 0.35),
-        "box": (15.0, 21.0),
-        "box_h": (20.0, 20.0),
-        "stretch": (0.0, 0.0),
-        "ink": (0.7, 1.0),
-        "noise": (0.0, 14.0),
-    },
-}
+def family_weights(fonts: Sequence[FontGlyphs]) -> np.ndarray:
+    """Sampling weight of each face: every font family weighs the same, shared by its faces.
 
+    A computer with 22 faces of one family (or a family in many weights) then draws it as
+    often as any other family, not 22 times as often.
 
-def _random_parts(rng: np.random.Generator, n: int, kind: str) -> dict[str, np.ndarray]:
-    """Per-image random parameters, drawn vectorised (the order of draws fixes the stream)."""
-    ranges = AUGMENT[kind]
-    p = {"weight": rng.integers(0, 4, n)}
-    for key in ("rot", "shear", "aspect", "box", "box_h", "stretch", "ink", "noise"):
-        p[key] = rng.uniform(*ranges[key], n)
-    p["rot"] = np.deg2rad(p["rot"])
-    p["aspect"] = np.exp(p["aspect"])
-    p["u"] = rng.uniform(0.0, 1.0, (n, 2))
-    p["jitter"] = rng.normal(0.0, 1.0, (n, 2))
-    return p
+    Parameters
+    ----------
+    fonts:
+        The faces to draw from.
 
-
-def _forward(
-    g: BaseGlyph, p: dict[str, np.ndarray], i: int, kind: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Linear map ``A`` and offset ``t``: output (28-px units) = A @ (src - centre) + t."""
-    c, s = np.cos(p["rot"][i]), np.sin(p["rot"][i])
-    lin = (
-        np.array([[c, -s], [s, c]])
-        @ np.array([[1.0, p["shear"][i]], [0.0, 1.0]])
-        @ np.diag([p["aspect"][i], 1.0])
-    )
-    q = g.hull @ lin.T
-    lo, hi = q.min(0), q.max(0)
-    ext = np.maximum(hi - lo, 1e-6)
-    if kind == "digits":
-        k = p["box"][i] / ext.max()
-        a = k * lin
-        t = np.array([14.0, 14.0]) + 0.7 * p["jitter"][i]
-        lo_o, hi_o = k * lo + t, k * hi + t
-        t -= np.minimum(lo_o, 0) + np.maximum(hi_o - SIDE, 0)  # keep the glyph in the frame
-        return a, t
-    # letters: the taller side fills box_h; the width moves from the glyph's own aspect
-    # (stretch 0) towards filling the box (stretch 1), like notMNIST's stretched glyphs.
-    h_out = p["box_h"][i]
-    w_nat = min(h_out * ext[0] / ext[1], float(SIDE))
-    w_out = w_nat ** (1 - p["stretch"][i]) * p["box"][i] ** p["stretch"][i]
-    scale = np.array([w_out, h_out]) / ext
-    a = np.diag(scale) @ lin
-    size = np.array([w_out, h_out])
-    start = p["u"][i] * (SIDE - size)
-    return a, start - scale * lo
-
-
-def _warp(g: BaseGlyph, a: np.ndarray, t: np.ndarray) -> Image.Image:
-    """Draw ``g`` through the forward map onto a 56x56 canvas (2x supersampled 28x28)."""
-    inv = np.linalg.inv(a)
-    # canvas position X (continuous, pixel centres at k + 0.5) is X / SUPER in 28-px units.
-    m = inv / SUPER
-    off = g.centre - inv @ t
-    data = (m[0, 0], m[0, 1], off[0], m[1, 0], m[1, 1], off[1])
-    return g.image.transform(
-        (SIDE * SUPER, SIDE * SUPER),
-        Image.Transform.AFFINE,
-        data,
-        resample=Image.Resampling.BILINEAR,
-    )
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities, one per face, summing to 1.
+    """
+    families = [f.family or f.name for f in fonts]
+    counts = {fam: families.count(fam) for fam in set(families)}
+    weights = np.array([1.0 / counts[fam] for fam in families])
+    return weights / weights.sum()
 
 
 def render_split(
@@ -143,7 +88,7 @@ def render_split(
     Parameters
     ----------
     fonts:
-        Usable fonts to draw from (uniformly at random).
+        Usable fonts to draw from, each family equally often (:func:`family_weights`).
     labels:
         Class index of every image.
     kind:
@@ -159,36 +104,37 @@ def render_split(
         ``uint8`` images ``(len(labels), 28, 28)``, 0 = background, 255 = ink.
     """
     n = len(labels)
-    font_idx = rng.integers(0, len(fonts), n)
-    p = _random_parts(rng, n, kind)
-    canvas = np.empty((n, SIDE * SUPER, SIDE * SUPER), np.uint8)
-    for i in range(n):
-        g = fonts[font_idx[i]].glyphs[labels[i]][p["weight"][i]]
-        a, t = _forward(g, p, i, kind)
-        canvas[i] = _warp(g, a, t)
-        if tick is not None and (i + 1) % PROGRESS_EVERY == 0:
-            tick(i + 1)
-    images = canvas.reshape(n, SIDE, SUPER, SIDE, SUPER).mean(axis=(2, 4), dtype=np.float32)
-    images *= p["ink"][:, None, None]
-    images += rng.normal(0.0, 1.0, images.shape).astype(np.float32) * p["noise"][:, None, None]
-    return np.clip(np.rint(images), 0, 255).astype(np.uint8)
+    font_idx = rng.choice(len(fonts), n, p=family_weights(fonts))
+    p = draw_params(rng, n, kind)
+    glyphs = [fonts[f].glyphs[c][w] for f, c, w in zip(font_idx, labels, p["weight"], strict=True)]
+    canvas = glyph_effects(warp_glyphs(glyphs, p, kind, tick), rng, kind)
+    # box-reduce 2x2 -> 1 (SUPER = 2), summed in uint16
+    wide = canvas.astype(np.uint16)
+    images = wide[:, 0::2, 0::2] + wide[:, 1::2, 0::2] + wide[:, 0::2, 1::2] + wide[:, 1::2, 1::2]
+    images = images.astype(np.float32) * 0.25
+    return image_effects(images, rng, kind)
 
 
 def _load_fonts(
-    files: Sequence[Path], chars: Sequence[str], tick: Callable[[int, str], None]
-) -> tuple[list[FontGlyphs], dict[str, int], dict[str, str]]:
+    files: Sequence[tuple[Path, str]], chars: Sequence[str], tick: Callable[[int, str], None]
+) -> tuple[list[tuple[FontGlyphs, str]], dict[str, int], dict[str, str]]:
     """Usable faces of ``files`` (each face name once, at most ``MAX_FONTS``) and the skips.
+
+    Parameters
+    ----------
+    files:
+        ``(path, origin)`` pairs, origin ``"computer"`` or ``"bundle"``.
 
     Returns
     -------
     (fonts, skipped, fonts_skipped)
-        The usable faces; skip reason -> number of files; file path -> its skip reason.
+        ``(face, origin)`` pairs; skip reason -> number of files; file path -> its skip reason.
     """
-    fonts: list[FontGlyphs] = []
+    fonts: list[tuple[FontGlyphs, str]] = []
     names: set[str] = set()
     skipped: dict[str, int] = {}
     fonts_skipped: dict[str, str] = {}
-    for k, path in enumerate(files):
+    for k, (path, origin) in enumerate(files):
         if len(fonts) >= MAX_FONTS:
             break
         tick(k, path.name)
@@ -198,7 +144,7 @@ def _load_fonts(
             reason = SKIP_DUPLICATE  # the same face from another file (another version, a copy)
         for face in new[: MAX_FONTS - len(fonts)]:
             names.add(face.name)
-            fonts.append(face)
+            fonts.append((face, origin))
         if reason is not None:
             skipped[reason] = skipped.get(reason, 0) + 1
             fonts_skipped[str(path)] = reason
@@ -209,29 +155,59 @@ def _balanced_labels(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(np.arange(n) % 10)
 
 
-def _split_fonts(fonts: list[FontGlyphs], seed: int) -> tuple[list[FontGlyphs], list[FontGlyphs]]:
-    """(train/valid fonts, test fonts): every ~5th font held out when there are >= 5."""
+def split_fonts(
+    fonts: Sequence[tuple[FontGlyphs, str]], seed: int
+) -> dict[str, list[tuple[FontGlyphs, str]]]:
+    """Fonts of each split: disjoint when there are >= 5 fonts, else all fonts everywhere.
+
+    About ``1/HOLD_OUT`` of the fonts (at least one) draw only the validation split and as
+    many only the test split; the rest draw train. The held-out fonts are taken from the
+    computer's and the bundle's fonts in proportion to their numbers.
+
+    Parameters
+    ----------
+    fonts:
+        ``(face, origin)`` pairs.
+    seed:
+        Seeds the choice of held-out fonts.
+
+    Returns
+    -------
+    dict
+        ``{"train": [...], "valid": [...], "test": [...]}``, each in the order of ``fonts``.
+    """
     if len(fonts) < 5:
-        return fonts, fonts
-    order = np.random.default_rng([seed, 99]).permutation(len(fonts))
-    held = set(order[: max(1, round(len(fonts) / 5))].tolist())
-    return (
-        [f for i, f in enumerate(fonts) if i not in held],
-        [f for i, f in enumerate(fonts) if i in held],
-    )
+        return {"train": list(fonts), "valid": list(fonts), "test": list(fonts)}
+    rng = np.random.default_rng([seed, 99])
+    n_held = max(1, round(len(fonts) / HOLD_OUT))
+    # deal the fonts of each origin in a random order, valid and test taking turns first
+    order = [
+        i
+        for origin in (COMPUTER, BUNDLE)
+        for i in rng.permutation([k for k, (_, o) in enumerate(fonts) if o == origin])
+    ]
+    stride = len(fonts) / (2 * n_held)
+    picks = [order[int(k * stride)] for k in range(2 * n_held)]
+    valid, test = set(picks[0::2]), set(picks[1::2])
+    return {
+        "train": [f for k, f in enumerate(fonts) if k not in valid and k not in test],
+        "valid": [f for k, f in enumerate(fonts) if k in valid],
+        "test": [f for k, f in enumerate(fonts) if k in test],
+    }
 
 
 def build_font_dataset(
     kind: str = "letters",
     *,
-    train: int = 20000,
+    train: int = 30000,
     valid: int = 2000,
     test: int = 2000,
     seed: int = 0,
     progress: ProgressFn | None = None,
     font_files: Sequence[Path] | None = None,
+    bundled: bool = True,
 ) -> Dataset:
-    """Render the built-in dataset from the fonts on this computer.
+    """Render the built-in dataset from this computer's fonts and the bundled ones.
 
     Parameters
     ----------
@@ -244,14 +220,17 @@ def build_font_dataset(
     progress:
         Called as ``progress(done, total, message)`` while fonts load and images render.
     font_files:
-        Font files to use instead of :func:`find_font_files`. Identical files and faces whose
-        name was already used count once; with more than ``MAX_FONTS`` usable faces a random
-        (seeded) sample of them is used.
+        Font files to use instead of this computer's (:func:`find_font_files`); an empty list
+        hides the computer's fonts. Identical files and faces whose name was already used
+        count once; with more than ``MAX_FONTS`` usable faces a random (seeded) sample is used.
+    bundled:
+        Also use the fonts shipped with Glyph Lab (:func:`bundled_font_files`).
 
     Returns
     -------
     Dataset
-        uint8 splits and a :class:`Provenance` naming the fonts used and skipped.
+        uint8 splits and a :class:`Provenance` naming the fonts used (and where they came
+        from), the fonts of each split and the fonts skipped.
 
     Raises
     ------
@@ -267,9 +246,11 @@ def build_font_dataset(
     report = progress or (lambda _d, _t, _m: None)
     if font_files is None:
         report(0, 1, "looking for fonts on this computer")
-        files = find_font_files()
+        computer = find_font_files()
     else:
-        files = dedupe_fonts(Path(f) for f in font_files)
+        computer = dedupe_fonts(Path(f) for f in font_files)
+    bundle = bundled_font_files() if bundled else []
+    files = [(f, COMPUTER) for f in computer] + [(f, BUNDLE) for f in bundle]
     if len(files) > MAX_FONTS:
         order = np.random.default_rng([seed, 98]).permutation(len(files))
         files = [files[i] for i in order]
@@ -278,49 +259,68 @@ def build_font_dataset(
     fonts, skipped, fonts_skipped = loaded
     if not fonts:
         where = "the given font files" if font_files is not None else "this computer's fonts"
+        where += " and the bundled fonts" if bundled else ""
         raise DataError(
             None,
             f"no usable font found among {len(files)} files in {where}: "
             f"every one lacks a glyph of {''.join(chars)} or cannot be read",
         )
-    train_fonts, test_fonts = _split_fonts(fonts, seed)
+    pools = split_fonts(fonts, seed)
     arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     done = len(files)
     for index, (split, n) in enumerate(sizes.items()):
         rng = np.random.default_rng([seed, index])
         labels = _balanced_labels(int(n), rng)
-        pool = test_fonts if split == "test" else train_fonts
         base = done
 
         def tick(k: int, base: int = base, split: str = split) -> None:
             report(base + k, total, f"rendering {split} images")
 
+        pool = [face for face, _ in pools[split]]
         arrays[split] = (render_split(pool, labels, kind, rng, tick), labels)
         done += int(n)
     report(total, total, "done")
-    details = {"fonts_found": len(files), "fonts_skipped": fonts_skipped, "seed": int(seed)}
-    return _dataset(kind, chars, arrays, fonts, test_fonts, skipped, details)
+    details = {
+        "fonts_found": len(files),
+        "fonts_found_on_computer": len(computer),
+        "fonts_bundled": len(bundle),
+        "fonts_skipped": fonts_skipped,
+        "seed": int(seed),
+    }
+    return _dataset(kind, chars, arrays, fonts, pools, skipped, details)
 
 
 def _dataset(
     kind: str,
     chars: Sequence[str],
     arrays: dict[str, tuple[np.ndarray, np.ndarray]],
-    fonts: list[FontGlyphs],
-    test_fonts: list[FontGlyphs],
+    fonts: list[tuple[FontGlyphs, str]],
+    pools: dict[str, list[tuple[FontGlyphs, str]]],
     skipped: dict[str, int],
     extra: dict[str, Any],
 ) -> Dataset:
     span = f"{chars[0]}-{chars[-1]}"
-    plural = "font" if len(fonts) == 1 else "fonts"
-    held = [f.name for f in test_fonts] if test_fonts is not fonts else []
+    n_computer = sum(origin == COMPUTER for _, origin in fonts)
+    n_bundle = len(fonts) - n_computer
+    parts = []
+    if n_computer or not n_bundle:
+        parts.append(f"{n_computer} {'font' if n_computer == 1 else 'fonts'} on this computer")
+    if n_bundle:
+        parts.append(f"{n_bundle} bundled {'font' if n_bundle == 1 else 'fonts'}")
+    disjoint = pools["test"] is not pools["train"] and len(fonts) >= 5
+    held = (
+        "; valid and test use fonts not in train"
+        if disjoint
+        else "; all splits share the fonts (fewer than 5)"
+    )
     per_class = {
         split: {c: int(n) for c, n in zip(chars, np.bincount(y, minlength=10), strict=True)}
         for split, (_, y) in arrays.items()
     }
+    names = {split: [f.name for f, _ in pool] for split, pool in pools.items()}
     provenance = Provenance(
         source=f"fonts-{kind}",
-        description=f"{kind} {span} rendered from {len(fonts)} {plural} on this computer",
+        description=f"{kind} {span} rendered from {' and '.join(parts)}{held}",
         images_read=int(sum(len(y) for _, y in arrays.values())),
         skipped=dict(skipped),
         skipped_examples=[
@@ -328,9 +328,14 @@ def _dataset(
         ],
         details={
             "fonts_used": len(fonts),
-            "font_names": [f.name for f in fonts],
+            "fonts_from_computer": n_computer,
+            "fonts_from_bundle": n_bundle,
+            "font_names": [f.name for f, _ in fonts],
             "per_class": per_class,
-            "test_fonts": held,
+            "split_fonts_disjoint": disjoint,
+            "train_fonts": names["train"] if disjoint else [],
+            "valid_fonts": names["valid"] if disjoint else [],
+            "test_fonts": names["test"] if disjoint else [],
             **extra,
         },
     )

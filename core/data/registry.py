@@ -18,8 +18,10 @@ from core.data.errors import DataError
 ProgressFn = Callable[[int, int, str], None]
 
 KNOWN_SPECS: dict[str, str] = {
-    "fonts-letters": "Letters A-J rendered from the fonts on this computer (built in, no download)",
-    "fonts-digits": "Digits 0-9 rendered from the fonts on this computer (built in, no download)",
+    "fonts-letters": "Letters A-J rendered from this computer's fonts and 40 bundled ones "
+    "(built in, no download)",
+    "fonts-digits": "Digits 0-9 rendered from this computer's fonts and 40 bundled ones "
+    "(built in, no download)",
     "notmnist": "notMNIST letters A-J, large + small archives (downloads 256 MB): "
     "200,000 train, 10,000 valid, 10,000 test",
     "notmnist-small": "notMNIST small archive, ~18,700 letters A-J (downloads 8 MB)",
@@ -125,6 +127,11 @@ def _fonts_identity() -> dict[str, Any]:
         # module is imported yet, so the key is the same in every process)
         for code in sorted(Path(spec.origin).parent.glob("font*.py")):
             ident[code.name] = cache.file_identity(code)
+    from core.data.font_discovery import bundled_font_dir
+
+    bundle = bundled_font_dir()
+    if bundle.is_dir():
+        ident["bundled fonts"] = cache.file_identity(bundle)["fingerprint"]
     for d in FONT_DIRS:
         folder = Path(os.path.expanduser(d))
         if folder.is_dir():
