@@ -48,14 +48,22 @@ DISPLAY_POINTS_PER_PIXEL = 1.0
 # has 1,000, and 2,000 dots plus 2,000 wide antialiased segments a frame made late repaints 4x
 # dearer than early ones: past this count the line is drawn 1 px wide, without dots.
 MAX_DOTS = 60
-# Minibatch points get small dots while there are this few: a run stepped one step at a time
-# shows each point (a single point of a line draws nothing).
+# Minibatch points get small dots while there are this few: a stepped run shows each point.
 MAX_STEP_DOTS = 20
 # The accuracy axis shows 0..100 % with this much room below 0 and at least as much above 100,
 # where pyqtgraph needs half a label's height to keep the end labels on a short plot. Above 100
 # the room is as tall as a knob-marker label, so the labels hang there without covering a curve.
 ACC_PAD = 5.0
 MAX_LABEL_BAND = 1 / 3  # of the accuracy plot's height
+
+
+def dots_drawable(y: np.ndarray, log_axis: bool) -> bool:
+    """True when every value can get a dot: finite, and above 0 on a log axis.
+
+    The data skip pyqtgraph's finite check (it costs at every repaint), and a dot at NaN or
+    at log(0) crashes Qt's painter; a line just leaves a gap there.
+    """
+    return bool(np.isfinite(y).all() and (not log_axis or (y > 0).all()))
 
 
 def _curve(
@@ -161,7 +169,7 @@ class CurvesPanel(QWidget):
         self.valid_thin_pen = pg.mkPen(style.VALIDATION, width=1)
         dot = {"symbol": "o", "symbolSize": 6, "symbolBrush": style.VALIDATION, "symbolPen": None}
         step_dot = {
-            "symbol": "o",
+            "symbol": None,
             "symbolSize": 4,
             "symbolBrush": style.MINIBATCH,
             "symbolPen": None,
@@ -315,7 +323,7 @@ class CurvesPanel(QWidget):
                         item.setSymbol("o" if few else None)
                         item.setPen(self.valid_pen if few else self.valid_thin_pen)
                 if name in ("loss_minibatch", "acc_minibatch"):
-                    few = s.n <= MAX_STEP_DOTS
+                    few = 0 < s.n <= MAX_STEP_DOTS and dots_drawable(s.y, name == "loss_minibatch")
                     if (item.opts["symbol"] is not None) != few:
                         item.setSymbol("o" if few else None)
                 item.setData(s.x, s.y, skipFiniteCheck=True)

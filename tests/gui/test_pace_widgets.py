@@ -131,3 +131,21 @@ def test_the_first_minibatch_points_are_dots_a_stepped_run_can_see(qtbot):
     curves.add_step(0, 2.3, 0.1)
     curves.flush()
     assert curves.items["loss_minibatch"].opts["symbol"] == "o"
+
+
+def test_no_dot_where_a_point_cannot_be_drawn(qtbot):
+    from gui.panels.curves import CurvesPanel
+
+    curves = CurvesPanel()
+    qtbot.addWidget(curves)
+    curves.resize(600, 500)
+    curves.show()
+    curves.start_run(5)
+    curves.add_step(0, float("nan"), 0.1)  # a step without a cross-entropy (an old run's)
+    curves.flush()
+    assert curves.items["loss_minibatch"].opts["symbol"] is None
+    assert curves.items["acc_minibatch"].opts["symbol"] == "o"
+    curves.add_step(1, 0.0, 1.0)  # log(0) on the loss axis
+    curves.flush()
+    assert curves.items["loss_minibatch"].opts["symbol"] is None
+    assert not curves.grab().isNull()  # painted without crashing
