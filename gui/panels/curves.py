@@ -251,19 +251,13 @@ class CurvesPanel(QWidget):
         self._loss_bounds = (np.inf, -np.inf)
 
     def add_step(self, step: int, loss: float, accuracy: float) -> None:
-        """Append one minibatch point (accuracy as a fraction 0..1).
-
-        A value that is not finite is left out: the curves are drawn without a finite check,
-        and pyqtgraph's dots on a NaN point can crash the painter.
-        """
+        """Append one minibatch point (accuracy 0..1); a value that is not finite is left out."""
         if math.isfinite(loss):
             self.series["loss_minibatch"].append(step, loss)
             self._widen_loss(loss)
-        if not math.isfinite(accuracy):
-            self.dirty = True
-            return
-        self.series["acc_minibatch"].append(step, 100.0 * accuracy)
-        self._recent_acc = [*self._recent_acc[-9:], 100.0 * accuracy]
+        if math.isfinite(accuracy):
+            self.series["acc_minibatch"].append(step, 100.0 * accuracy)
+            self._recent_acc = [*self._recent_acc[-9:], 100.0 * accuracy]
         self.dirty = True
 
     def add_eval(self, step: int, split: str, loss: float, accuracy: float) -> None:
