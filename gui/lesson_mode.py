@@ -109,6 +109,11 @@ class LessonMode(QObject):
         w.lesson_dock.raise_()
         w.resizeDocks([w.lesson_dock, w.controls_dock], [60, 40], Qt.Orientation.Vertical)
 
+    @property
+    def step_running(self) -> bool:
+        """True from "Run this step" until the step has ended (data loading included)."""
+        return self._waiting is not None or self.busy or self.w.running
+
     def earlier(self) -> dict[str, dict[str, float]]:
         """The learner's figures in this track's steps (what later checks compare with)."""
         return self.progress.results(self.track.id) if self.track else {}
@@ -164,6 +169,7 @@ class LessonMode(QObject):
         else:
             self._waiting = (step.dataset, then)
             self.panel.set_result(f"Loading {step.dataset}…")
+            self._update_running()
             self.w.load_dataset(step.dataset)
 
     def _on_data_ready(self, spec: str) -> None:
@@ -171,11 +177,13 @@ class LessonMode(QObject):
             then, self._waiting = self._waiting[1], None
             self.panel.set_result("")
             then()
+            self._update_running()
 
     def _on_data_failed(self, spec: str) -> None:
         if self._waiting is not None and self._waiting[0] == spec:
             self._waiting = None
             self.panel.set_result(f"Could not load {spec}: the banner above the curves says why.")
+            self._update_running()
 
     def prepare_step(self) -> None:
         """Put the step's preset and values in the controls, and load its data if need be."""
@@ -310,7 +318,7 @@ class LessonMode(QObject):
 
     # -- look ------------------------------------------------------------------------------------
     def _update_running(self) -> None:
-        self.panel.set_running(self.w.running or self.busy)
+        self.panel.set_running(self.step_running)
 
     def panel_widget(self, name: str) -> Any:
         """The widget of panel ``name`` (as track files name panels)."""

@@ -36,7 +36,7 @@ def click(qtbot, button) -> None:
 
 
 def step_over(w) -> bool:
-    return bool(w.lesson_panel.result.text()) and not w.running and not w.lessons.busy
+    return not w.lessons.step_running and bool(w.lesson_panel.result.text())
 
 
 def run_step(qtbot, w, timeout: int = WAIT) -> list[str]:
