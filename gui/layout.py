@@ -40,6 +40,7 @@ def build_panels(w: MainWindow) -> None:
     w.lesson_panel = LessonPanel()
     w.tabs = QTabWidget()
     w.tabs.setDocumentMode(True)
+    w.tabs.setUsesScrollButtons(True)  # many tabs at projector sizes must not widen the window
     w.tabs.addTab(w.curves, style.icon("curves"), "Curves")
     tabs = (
         ("samples", w.samples, "Samples"),

@@ -68,6 +68,7 @@ class MyDrawingsPanel(QWidget):
         self.selected = -1
         self.choose_label: LabelChooser = ask_label(self)
         self.title = QLabel("", self)
+        self.title.setWordWrap(True)  # the folder's path must not widen the window
         self.grid = ImageGrid(self)
         self.grid.tile_clicked.connect(self._select)
         scroll = QScrollArea(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from core.data.dataset import Dataset, Provenance
 from core.events import EvalMetrics
 from core.runs.history import read_history_csv
 from core.training.config import TrainConfig
@@ -37,8 +38,23 @@ def test_the_dead_count_is_the_units_that_fire_on_no_validation_image(tiny_lette
     assert trainer.evals[-1]["dead_units"] == evals[-1].dead_units
 
 
-def test_a_learning_rate_of_5_kills_units_and_the_history_keeps_the_count(tiny_letters, tmp_path):
-    trainer = Trainer(config(learning_rate=5.0, run_dir=str(tmp_path / "r")), tiny_letters)
+def bars(n: int = 400, seed: int = 0) -> Dataset:
+    """Learnable bars (class k at row 2k+4) with noise: at a high rate ReLU units die fast."""
+    rng = np.random.default_rng(seed)
+
+    def make(m: int) -> tuple[np.ndarray, np.ndarray]:
+        y = rng.integers(0, 10, m)
+        x = rng.integers(0, 60, (m, 28, 28)).astype(np.uint8)
+        for i, k in enumerate(y):
+            x[i, 2 * k + 4 : 2 * k + 6, 3:25] = 255
+        return x, y
+
+    (tx, ty), (vx, vy), (sx, sy) = make(n), make(100), make(100)
+    return Dataset("bars", tuple("ABCDEFGHIJ"), tx, ty, vx, vy, sx, sy, Provenance("bars", "bars"))
+
+
+def test_a_high_learning_rate_kills_units_and_the_history_keeps_the_count(tmp_path):
+    trainer = Trainer(config(learning_rate=2.0, run_dir=str(tmp_path / "r")), bars())
     events = list(recorded_run(trainer))
     dead = [e.dead_units for e in events if isinstance(e, EvalMetrics) and e.split == "valid"]
     assert dead and dead[-1] > 0
