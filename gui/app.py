@@ -69,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "dataset", None):
         window.controls.set_dataset_spec(args.dataset)
     lesson_args.apply(window, args)
+    from gui.first_start import offer_real_data
+
+    offer_real_data(window)
     window.show()
 
     def load() -> None:

@@ -248,3 +248,25 @@ def test_keep_a_drawing_then_a_run_scores_the_model_on_your_drawings(
     finished(qtbot, window)
     assert "On your drawings: test " in window.log.text()
     assert "your 1 drawing " in window.log.text()
+
+
+def test_the_first_start_offers_real_notmnist_once_and_loads_it(qtbot, window):
+    from gui.first_start import offer_real_data
+
+    fetched = []
+
+    def fetch(name, progress, cancel):
+        progress(1, 2, f"downloading {name}")
+        fetched.append(name)
+
+    asked = []
+    loader = window.loader
+    window.loader = lambda spec, **kw: asked.append(spec) or loader(spec, **kw)
+    offer = offer_real_data(window, fetch)
+    assert offer is not None and offer.isVisible()
+    qtbot.mouseClick(offer.buttons["notmnist-small"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not offer.isVisible(), timeout=WAIT)
+    assert fetched == ["notMNIST_small.tar.gz"]
+    qtbot.waitUntil(lambda: "notmnist-small" in asked, timeout=WAIT)
+    assert window.controls.dataset_spec() == "notmnist-small"
+    assert offer_real_data(window, fetch) is None  # once, for good
