@@ -60,8 +60,7 @@ MAX_LABEL_BAND = 1 / 3  # of the accuracy plot's height
 def dots_drawable(y: np.ndarray, log_axis: bool) -> bool:
     """True when every value can get a dot: finite, and above 0 on a log axis.
 
-    The data skip pyqtgraph's finite check (it costs at every repaint), and a dot at NaN or
-    at log(0) crashes Qt's painter; a line just leaves a gap there.
+    The data skip pyqtgraph's finite check, and a dot at NaN or at log(0) crashes Qt's painter.
     """
     return bool(np.isfinite(y).all() and (not log_axis or (y > 0).all()))
 
